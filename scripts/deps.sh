@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what the lab, the demo and the tests need, only where it is missing. Debian 12 / Ubuntu, as root.
+set -euo pipefail
+
+APT_PACKAGES=(libpcap0.8 dnsmasq-base iproute2 ethtool tshark socat tcpdump curl isc-dhcp-server udhcpd python3 procps)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  # tshark asks whether non-root users may capture; answer for it.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The isc-dhcp-server package enables a system service we never want running outside our namespaces.
+  systemctl disable --now isc-dhcp-server 2>/dev/null || true
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "deps: installing the .NET SDK" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends dotnet-sdk-10.0 >/dev/null || {
+    echo "deps: could not install the .NET 10 SDK from apt; install it (https://learn.microsoft.com/dotnet/core/install/linux) and re-run" >&2
+    exit 1
+  }
+fi

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds and runs the whole suite. Prints per-project results, then a last line "N passed, N failed".
+# Exit code: 0 all passed, 1 build failure, 2 test failures.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+log=$(mktemp /tmp/mip-test.XXXXXX.log)
+trap 'rm -f "$log"' EXIT
+
+if ! dotnet build MipGrpc.sln -c Release -nologo -v q -clp:ErrorsOnly >"$log" 2>&1; then
+  cat "$log"
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+passed=0; failed=0; rc=0
+for proj in tests/*/*.csproj; do
+  name=$(basename "$proj" .csproj)
+  echo "== $name"
+  dotnet test --project "$proj" -c Release --no-build 2>&1 | tee "$log" | grep -vE '^\s*$' | grep -E 'failed |passed|error|Error|total:|failed:|succeeded:|skipped:|\[FAIL\]|Assert|at Mip' || true
+  t=$(awk '/^ *succeeded:/{print $2}' "$log" | tail -1); f=$(awk '/^ *failed:/{print $2}' "$log" | tail -1)
+  if [ -z "$t" ]; then
+    echo "$name: no test summary (crashed?)"; tail -20 "$log"; failed=$((failed + 1)); rc=2; continue
+  fi
+  passed=$((passed + t)); failed=$((failed + ${f:-0}))
+  [ "${f:-0}" = 0 ] || rc=2
+done
+echo "${passed} passed, ${failed} failed"
+exit $rc

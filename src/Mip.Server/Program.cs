@@ -1,0 +1,6 @@
+namespace Mip.Server;
+
+internal static class Program
+{
+    private static int Main() => 0;
+}
