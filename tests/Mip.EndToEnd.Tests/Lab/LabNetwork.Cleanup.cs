@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Mip.EndToEnd.Tests.Lab;
+
+public sealed partial class LabNetwork
+{
+    /// <summary>Per-lab state lives here; a crashed run leaves its owner file behind for <see cref="CleanupStale"/>.</summary>
+    public const string StateRoot = "/run/mipt";
+
+    private const string NetnsDirectory = "/var/run/netns";
+
+    /// <summary>A lab whose owner file is missing is only reaped after this long (it may be being built).</summary>
+    private static readonly TimeSpan UnownedGrace = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Deletes <c>mipt-*</c> labs whose owning test process is gone (killed, crashed, timed out), with every
+    /// process still running inside them. Labs of a live process (another test run in parallel) are left alone.
+    /// Returns how many labs were removed.
+    /// </summary>
+    public static int CleanupStale()
+    {
+        if (!Directory.Exists(NetnsDirectory) && !Directory.Exists(StateRoot))
+        {
+            return 0;
+        }
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var dir in new[] { NetnsDirectory, StateRoot })
+        {
+            if (!Directory.Exists(dir))
+            {
+                continue;
+            }
+            foreach (var entry in Directory.EnumerateFileSystemEntries(dir))
+            {
+                var m = LabName().Match(Path.GetFileName(entry));
+                if (m.Success)
+                {
+                    names.Add(m.Groups[1].Value);
+                }
+            }
+        }
+        int removed = 0;
+        foreach (var name in names)
+        {
+            if (IsOwnerAlive(name))
+            {
+                continue;
+            }
+            Teardown(name);
+            removed++;
+        }
+        return removed;
+    }
+
+    /// <summary>Kills everything inside the lab's namespaces and deletes them and the state directory. Idempotent.</summary>
+    private static void Teardown(string name)
+    {
+        foreach (var ns in new[] { name, name + "-s" })
+        {
+            if (!File.Exists(Path.Combine(NetnsDirectory, ns)))
+            {
+                continue;
+            }
+            var pids = Execute("ip", ["netns", "pids", ns], CommandTimeout);
+            foreach (var line in pids.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid != Environment.ProcessId)
+                {
+                    try
+                    {
+                        using var p = Process.GetProcessById(pid);
+                        p.Kill(entireProcessTree: true);
+                        p.WaitForExit(2000);
+                    }
+                    catch (ArgumentException)
+                    {
+                        // Exited meanwhile.
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // Exited meanwhile.
+                    }
+                }
+            }
+            // Deleting a namespace destroys its veth end, which destroys the peer too.
+            _ = Execute("ip", ["netns", "del", ns], CommandTimeout);
+        }
+        string state = Path.Combine(StateRoot, name);
+        if (Directory.Exists(state))
+        {
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
+    private static bool IsOwnerAlive(string name)
+    {
+        string ownerFile = Path.Combine(StateRoot, name, "owner");
+        if (!File.Exists(ownerFile))
+        {
+            var netns = new FileInfo(Path.Combine(NetnsDirectory, name));
+            return netns.Exists && DateTime.UtcNow - netns.LastWriteTimeUtc < UnownedGrace;
+        }
+        var parts = File.ReadAllText(ownerFile).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length != 2
+            || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
+            || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out long startTicks))
+        {
+            return false;
+        }
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            // The start time guards against a recycled pid.
+            return p.StartTime.Ticks == startTicks;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    [GeneratedRegex("^(mipt-[0-9a-f]{6})(-s)?$")]
+    private static partial Regex LabName();
+}
