@@ -101,6 +101,8 @@ public sealed unsafe partial class PcapDevice : INetworkDevice, IDisposable
     /// <remarks>
     /// IFF_UP and IFF_RUNNING from SIOCGIFFLAGS on a socket in the interface's namespace (/sys/class/net shows
     /// only the namespace sysfs was mounted in). RUNNING follows carrier: on a veth it drops when the peer goes down.
+    /// The kernel's linkwatch updates it after up to 1 s for a carrier loss (non-urgent events are batched once per
+    /// second); carrier gain is urgent and shows within this refresh interval. Measured: ~1 s down, &lt;100 ms up.
     /// </remarks>
     public bool IsLinkUp
     {
