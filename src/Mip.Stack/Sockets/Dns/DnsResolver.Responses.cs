@@ -118,8 +118,9 @@ internal sealed partial class DnsResolver
         {
             if (depth == _options.MaxCnameChain)
             {
-                Complete(query, DnsResult.Failed(DnsResolveStatus.ServerFailure, query.Key,
-                    $"the CNAME chain is longer than {_options.MaxCnameChain} or loops") with { Server = server });
+                var failure = DnsResult.Failed(DnsResolveStatus.ServerFailure, query.Key,
+                    $"the CNAME chain is longer than {_options.MaxCnameChain} or loops");
+                Complete(query, failure with { Server = server });
                 return;
             }
             var cname = answers[i];
