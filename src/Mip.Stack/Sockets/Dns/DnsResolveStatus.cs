@@ -29,4 +29,10 @@ public enum DnsResolveStatus : byte
 
     /// <summary>The answer was truncated (TC bit) and held no usable address; retrying over TCP is not implemented.</summary>
     Truncated,
+
+    /// <summary>
+    /// Too many distinct names were being looked up at once (<see cref="DnsResolverOptions.MaxQueriesInFlight"/>);
+    /// the bound keeps a flood of requests from exhausting memory and source ports.
+    /// </summary>
+    Overloaded,
 }

@@ -72,7 +72,11 @@ internal sealed partial class DnsResolver
         // RFC 5452 §9.2 / §4: a fresh random ID and a fresh random source port for every query sent, so an
         // off-path attacker must guess about 30 bits to forge an answer.
         ushort id = (ushort)_random.Next(0x1_0000);
-        ushort port = PickFreePort();
+        if (!TryPickFreePort(out ushort port))
+        {
+            Complete(query, DnsResult.Failed(DnsResolveStatus.Overloaded, query.Key, "no free source port"));
+            return;
+        }
 
         Span<byte> payload = stackalloc byte[DnsQuery.BufferLength(query.WireName.Length)];
         int length = DnsQuery.Emit(payload, id, query.WireName, DnsRecordType.A);
@@ -96,17 +100,30 @@ internal sealed partial class DnsResolver
         }
     }
 
-    private ushort PickFreePort()
+    private bool TryPickFreePort(out ushort port)
     {
-        // At most a few hundred ports are ever in use against 16384 candidates, so this ends after a try or two.
-        while (true)
+        // MaxQueriesInFlight keeps the ports in use far below the 16384 candidates, so a random pick almost always
+        // succeeds at once; the scan from a random start afterwards only guarantees that this ends.
+        const int Range = EphemeralPortLast - EphemeralPortFirst + 1;
+        for (int i = 0; i < 8; i++)
         {
-            var port = (ushort)_random.Next(EphemeralPortFirst, EphemeralPortLast + 1);
+            port = (ushort)(EphemeralPortFirst + _random.Next(Range));
             if (!_byPort.ContainsKey(port))
             {
-                return port;
+                return true;
             }
         }
+        int start = _random.Next(Range);
+        for (int i = 0; i < Range; i++)
+        {
+            port = (ushort)(EphemeralPortFirst + (start + i) % Range);
+            if (!_byPort.ContainsKey(port))
+            {
+                return true;
+            }
+        }
+        port = 0;
+        return false;
     }
 
     /// <summary>Servers other than 0.0.0.0 (DHCP servers pad their lists with it).</summary>

@@ -153,7 +153,7 @@ internal sealed partial class DnsResolver
         if (addresses.Count > 0 && packet.ResponseCode == DnsResponseCode.NoError)
         {
             var positiveTtl = Clamp(TimeSpan.FromSeconds(ttl), _options.MinTtl, _options.MaxTtl);
-            var result = new DnsResult(DnsResolveStatus.Success, query.Key, canonical, addresses, positiveTtl, server);
+            var result = new DnsResult(DnsResolveStatus.Success, query.Key, canonical, addresses.ToArray(), positiveTtl, server);
             // RFC 2181 §9: data from a truncated message is used but never cached.
             if (!packet.IsTruncated)
             {

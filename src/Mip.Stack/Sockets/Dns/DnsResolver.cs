@@ -100,6 +100,12 @@ internal sealed partial class DnsResolver
             request.Query = shared;
             return handle;
         }
+        if (_inFlight.Count >= _options.MaxQueriesInFlight)
+        {
+            request.Result = DnsResult.Failed(DnsResolveStatus.Overloaded, name,
+                $"{_inFlight.Count} names are already being looked up");
+            return handle;
+        }
         int servers = CountUsableServers();
         if (servers == 0)
         {

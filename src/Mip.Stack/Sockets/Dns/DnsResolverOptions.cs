@@ -31,8 +31,18 @@ public sealed class DnsResolverOptions
     /// <summary>Longest CNAME chain followed inside one answer; a longer chain (or a loop) fails. Default 8.</summary>
     public int MaxCnameChain { get; init; } = 8;
 
+    /// <summary>
+    /// Distinct names looked up at once; further names complete at once as Overloaded (requests for a name already
+    /// in flight still join it). Default 64.
+    /// </summary>
+    public int MaxQueriesInFlight { get; init; } = 64;
+
     internal void Validate()
     {
+        if (MaxQueriesInFlight < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxQueriesInFlight), MaxQueriesInFlight, "Must be at least 1.");
+        }
         if (AttemptTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(AttemptTimeout), AttemptTimeout, "Must be positive.");

@@ -469,6 +469,24 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
+    public void Distinct_names_beyond_the_in_flight_bound_are_refused_but_sharing_still_works()
+    {
+        var resolver = NewResolver(new DnsResolverOptions { MaxQueriesInFlight = 2 });
+        int a = resolver.BeginResolve("a.lab", T0);
+        resolver.BeginResolve("b.lab", T0);
+        var refused = Result(resolver, resolver.BeginResolve("c.lab", T0));
+        Assert.Equal(DnsResolveStatus.Overloaded, refused.Status);
+        int joined = resolver.BeginResolve("a.lab", T0);
+        Assert.False(resolver.TryGetResult(joined, out _));
+        Assert.Equal(2, _transport.Sent.Count);
+
+        resolver.Cancel(a);
+        resolver.Cancel(joined);
+        Assert.False(resolver.TryGetResult(resolver.BeginResolve("c.lab", T0), out _));   // a slot is free again
+        Assert.Equal(3, _transport.Sent.Count);
+    }
+
+    [Fact]
     public void No_usable_servers_completes_at_once()
     {
         _transport.ServerList.Clear();
