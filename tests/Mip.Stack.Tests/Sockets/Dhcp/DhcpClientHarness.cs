@@ -63,6 +63,14 @@ internal sealed class DhcpClientHarness
         Client.Poll(at);
     }
 
+    /// <summary>Advances to <paramref name="at"/>, then reports an ARP packet from <paramref name="ip"/>/<paramref name="mac"/>.</summary>
+    public void Arp(Ipv4Address ip, MacAddress mac, Instant at)
+    {
+        RunUntil(at);
+        Client.OnArpObserved(ip, mac, at);
+        Client.Poll(at);
+    }
+
     /// <summary>DISCOVER at <paramref name="start"/>, OFFER and ACK answered at the same instant: bound at once.</summary>
     public void BindAt(Instant start)
     {
