@@ -1,0 +1,100 @@
+using Mip.Stack.Wire;
+
+namespace Mip.Stack.Sockets.Dhcp;
+
+internal sealed partial class DhcpClient
+{
+    /// <summary>The acknowledged lease while its address is being probed.</summary>
+    private DhcpLease? _pending;
+    private int _probesSent;
+    private int _announcementsLeft;
+    private Instant _announceAt = Instant.MaxValue;
+    private Instant? _lastConflict;
+    private int _conflicts;
+
+    /// <summary>
+    /// Every ARP packet the stack receives, by sender. While probing, any other host claiming the offered address
+    /// means a conflict (RFC 5227 §2.1.1); while bound, the address is defended once per DEFEND_INTERVAL and given
+    /// up on a second conflict inside it (RFC 5227 §2.4 (b)). Our own frames (looped back by some links) are ignored.
+    /// </summary>
+    public void OnArpObserved(Ipv4Address senderIp, MacAddress senderMac, Instant now)
+    {
+        if (senderMac == _host.Mac || senderIp.IsAny)
+        {
+            return;
+        }
+        if (State == DhcpClientState.Probing && senderIp == _pending!.Address)
+        {
+            Counters.Conflicts++;
+            Decline(_pending, now);
+            return;
+        }
+        if (Lease is { } lease && senderIp == lease.Address)
+        {
+            Counters.Conflicts++;
+            if (_lastConflict is { } last && now - last < _options.DefendInterval)
+            {
+                LoseLease(now, DhcpLeaseLostReason.Conflict);
+                Decline(lease, now);
+                return;
+            }
+            _lastConflict = now;
+            _host.SendArpAnnouncement(lease.Address);
+            Counters.ArpAnnouncementsSent++;
+            Counters.Defenses++;
+        }
+    }
+
+    /// <summary>Waits PROBE_WAIT, then probes PROBE_NUM times (RFC 5227 §2.1.1).</summary>
+    private void BeginProbe(DhcpLease lease, Instant now)
+    {
+        _pending = lease;
+        _probesSent = 0;
+        State = DhcpClientState.Probing;
+        _deadline = now + Uniform(TimeSpan.Zero, _options.ProbeWait);
+    }
+
+    private void OnProbeTimer(Instant now)
+    {
+        if (_probesSent >= _options.ProbeCount)
+        {
+            // ANNOUNCE_WAIT passed after the last probe without a conflict: the address is ours.
+            Bind(_pending!, now);
+            return;
+        }
+        _host.SendArpProbe(_pending!.Address);
+        Counters.ArpProbesSent++;
+        _probesSent++;
+        _deadline = now + (_probesSent < _options.ProbeCount
+            ? Uniform(_options.ProbeMin, _options.ProbeMax)
+            : _options.AnnounceWait);
+    }
+
+    private void Announce(Instant now)
+    {
+        if (Lease is null || _announcementsLeft <= 0)
+        {
+            _announceAt = Instant.MaxValue;
+            return;
+        }
+        _host.SendArpAnnouncement(Lease.Address);
+        Counters.ArpAnnouncementsSent++;
+        _announcementsLeft--;
+        _announceAt = _announcementsLeft > 0 ? now + _options.AnnounceInterval : Instant.MaxValue;
+    }
+
+    /// <summary>
+    /// The address is in use by someone else: DHCPDECLINE it, broadcast because we hold no address (RFC 2131
+    /// §4.4.4), and start over after at least ten seconds (§3.1 step 5), or after RATE_LIMIT_INTERVAL once
+    /// MAX_CONFLICTS have piled up (RFC 5227 §2.1.1).
+    /// </summary>
+    private void Decline(DhcpLease lease, Instant now)
+    {
+        uint xid = NewTransactionId();
+        Send(DhcpClientMessages.Decline(_identity, xid, lease.Address, lease.ServerId), Ipv4Address.Any, Ipv4Address.Broadcast);
+        Counters.DeclinesSent++;
+        _conflicts++;
+        _preferredAddress = null;
+        RestartAfter(now, _conflicts >= _options.MaxConflicts ? _options.ConflictRateLimitInterval : _options.DeclineRestartDelay);
+    }
+}
