@@ -69,9 +69,30 @@ public readonly ref struct Ipv4Packet
         return true;
     }
 
+    /// <summary>
+    /// Wraps the leading part of a datagram quoted in an ICMP error (RFC 792: its header and at least 8 bytes of
+    /// payload). Only version and IHL are checked, against the quote; <see cref="Payload"/> is whatever was quoted.
+    /// </summary>
+    public static bool TryCreateQuoted(ReadOnlySpan<byte> buffer, out Ipv4Packet packet)
+    {
+        packet = default;
+        if (buffer.Length < MinHeaderLength || buffer[VersionIhlOffset] >> 4 != 4)
+        {
+            return false;
+        }
+        int headerLength = (buffer[VersionIhlOffset] & 0x0F) * 4;
+        if (headerLength < MinHeaderLength || headerLength > buffer.Length)
+        {
+            return false;
+        }
+        packet = new Ipv4Packet(buffer);
+        return true;
+    }
+
     public int HeaderLength => (_buffer[VersionIhlOffset] & 0x0F) * 4;
     public byte TypeOfService => _buffer[TosOffset];
-    public int TotalLength => _buffer.Length;
+    /// <summary>The Total Length field (for a quoted datagram it can exceed the bytes quoted).</summary>
+    public int TotalLength => BinaryPrimitives.ReadUInt16BigEndian(_buffer[TotalLengthOffset..]);
     public ushort Identification => BinaryPrimitives.ReadUInt16BigEndian(_buffer[IdentificationOffset..]);
     private ushort FlagsAndOffset => BinaryPrimitives.ReadUInt16BigEndian(_buffer[FlagsFragmentOffset..]);
     public bool DontFragment => (FlagsAndOffset & DontFragmentBit) != 0;
