@@ -39,7 +39,7 @@ public enum DropReason : byte
     NotConfigured = 16,
     /// <summary>The device refused to transmit a frame.</summary>
     DeviceRefused = 17,
-    /// <summary>Inconsistent in a way no other reason covers, or processing it failed (a safety net, not the normal path).</summary>
+    /// <summary>Processing the frame threw: the per-frame safety net caught a bug. Never the normal path (parsers return false).</summary>
     Malformed = 18,
     /// <summary>A length field smaller than the header it covers (UDP length below 8).</summary>
     BadLength = 19,
@@ -47,10 +47,12 @@ public enum DropReason : byte
     UnsupportedArp = 20,
     /// <summary>ICMP type or code this stack does not handle.</summary>
     UnsupportedIcmp = 21,
-    /// <summary>IPv4 source that is broadcast or multicast (RFC 1122 §3.2.1.3 says discard).</summary>
+    /// <summary>IPv4 source that is broadcast or multicast (RFC 1122 §3.2.1.3 says discard), or an ARP sender MAC that is not unicast.</summary>
     InvalidSource = 22,
     /// <summary>Echo request to a broadcast address, deliberately not answered (RFC 1122 §3.2.2.6; avoids smurf amplification).</summary>
     BroadcastEchoIgnored = 23,
     /// <summary>Outgoing datagram larger than the path MTU with Don't Fragment set.</summary>
     PacketTooBig = 24,
+    /// <summary>A fragment inconsistent with the others of its datagram (length, overlap, beyond 65535 bytes).</summary>
+    BadFragment = 25,
 }

@@ -47,7 +47,7 @@ public sealed partial class NetStack
         if (!arp.SenderMac.IsUnicast || arp.SenderMac == MacAddress.Zero)
         {
             // A group or zero sender hardware address is never legitimate and must not enter the cache.
-            Counters.Drop(DropReason.Malformed);
+            Counters.Drop(DropReason.InvalidSource);
             return;
         }
         Counters.ArpReceived++;

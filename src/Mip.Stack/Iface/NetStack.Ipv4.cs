@@ -80,7 +80,7 @@ public sealed partial class NetStack
                 Deliver(delivery, datagram, now);
                 break;
             case ReassemblyStatus.Dropped:
-                Counters.Drop(_reassembler.DroppedForMemory > memoryDropsBefore ? DropReason.ReassemblyMemory : DropReason.Malformed);
+                Counters.Drop(_reassembler.DroppedForMemory > memoryDropsBefore ? DropReason.ReassemblyMemory : DropReason.BadFragment);
                 break;
         }
     }

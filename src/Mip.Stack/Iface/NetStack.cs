@@ -215,6 +215,7 @@ public sealed partial class NetStack : IDhcpHost, IDnsTransport
         WireError.BadHeaderLength => DropReason.BadHeaderLength,
         WireError.BadLength => DropReason.BadLength,
         WireError.BadChecksum => DropReason.BadChecksum,
-        _ => DropReason.Malformed,
+        WireError.Unsupported => DropReason.UnsupportedArp,
+        _ => DropReason.Truncated,
     };
 }
