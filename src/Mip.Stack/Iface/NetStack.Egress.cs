@@ -38,7 +38,10 @@ public sealed partial class NetStack
         {
             return new Route(RouteKind.Multicast, destination, StackError.None);
         }
-        if (destination.IsAny || destination.IsLoopback)
+        // There is no loopback interface: our own address, 0.0.0.0 and 127/8 are not reachable through the link
+        // (RFC 1122 §3.2.1.3: 127/8 must never appear outside a host). ARPing for our own address would also look
+        // like an address conflict to every neighbour.
+        if (destination.IsAny || destination.IsLoopback || destination == config.Address)
         {
             return new Route(RouteKind.None, default, StackError.NoRoute);
         }

@@ -1,5 +1,4 @@
 using Mip.Stack.Phy;
-using Mip.Stack.Sockets;
 using Mip.Stack.Sockets.Dhcp;
 using Mip.Stack.Sockets.Dns;
 using Mip.Stack.Wire;

@@ -17,6 +17,7 @@ public sealed class RoutingTests
     [InlineData("8.8.8.8", RouteKind.Gateway, "192.168.2.254")]
     [InlineData("192.168.3.1", RouteKind.Gateway, "192.168.2.254")]
     [InlineData("127.0.0.1", RouteKind.None, "0.0.0.0")]
+    [InlineData("192.168.2.10", RouteKind.None, "0.0.0.0")]
     internal void With_a_gateway(string destination, RouteKind kind, string nextHop)
     {
         var route = Stack(StackHarness.Config(Fixtures.IpB, StackHarness.Gateway)).Route(Ipv4Address.Parse(destination));
