@@ -167,8 +167,10 @@ public sealed partial class NetStack
         var pending = entry.Pending ??= new Queue<PendingDatagram>(limit);
         if (pending.Count >= limit)
         {
-            ArrayPool<byte>.Shared.Return(pending.Dequeue().Buffer);
+            var oldest = pending.Dequeue();
             Counters.Drop(DropReason.ArpQueueFull);
+            ReportUnsentPing(oldest, now);
+            ArrayPool<byte>.Shared.Return(oldest.Buffer);
         }
         pending.Enqueue(new PendingDatagram(RentCopy(payload), payload.Length, source, destination, protocol, dontFragment));
         return StackError.None;
