@@ -1,0 +1,103 @@
+using Mip.Stack.Sockets.Dhcp;
+using Mip.Stack.Sockets.Dns;
+using Mip.Stack.Wire;
+
+namespace Mip.Stack.Iface;
+
+/// <summary>The seams the DHCP client and DNS resolver use (explicit, internal interfaces).</summary>
+public sealed partial class NetStack
+{
+    private const ushort DhcpServerPort = 67;
+    private const ushort DnsPort = 53;
+
+    private IReadOnlyList<Ipv4Address> _dnsServers;
+
+    MacAddress IDhcpHost.Mac => _options.Mac;
+
+    void IDhcpHost.SendDhcp(ReadOnlySpan<byte> payload, Ipv4Address source, Ipv4Address destination)
+    {
+        if (!destination.IsBroadcast)
+        {
+            // Renewal (RFC 2131 §4.4.5): unicast to the server, routed and resolved like any datagram.
+            SendUdpFrom(source, DhcpClientPort, payload, new Ipv4Endpoint(destination, DhcpServerPort), _now);
+            return;
+        }
+        // RFC 2131 §4.1: before an address is bound the client sends from 0.0.0.0 to the limited broadcast, which
+        // needs neither a configuration nor ARP.
+        var repr = new UdpRepr(DhcpClientPort, DhcpServerPort, payload.Length);
+        if (repr.BufferLength > MaxIpv4Payload)
+        {
+            Counters.Drop(DropReason.PacketTooBig);
+            return;
+        }
+        if (!IsLinkUp)
+        {
+            Counters.Drop(DropReason.LinkDown);
+            return;
+        }
+        payload.CopyTo(_transport.AsSpan(UdpRepr.HeaderLength));
+        repr.Emit(_transport, source, destination);
+        if (TransmitIpv4(MacAddress.Broadcast, source, destination, IpProtocol.Udp, _transport.AsSpan(0, repr.BufferLength), false, _now) == StackError.None)
+        {
+            Counters.UdpDatagramsSent++;
+        }
+    }
+
+    void IDhcpHost.SendArpProbe(Ipv4Address target) =>
+        // RFC 5227 §2.1.1: sender IP all zeros so no neighbour caches the address we do not own yet.
+        SendArp(ArpOperation.Request, MacAddress.Broadcast, Ipv4Address.Any, MacAddress.Zero, target);
+
+    void IDhcpHost.SendArpAnnouncement(Ipv4Address address) => SendArpAnnouncement(address);
+
+    void IDhcpHost.ApplyConfig(Ipv4Config? config, Instant now) => SetConfig(config, now);
+
+    void IDhcpHost.Publish(StackEvent ev) => Publish(ev);
+
+    IReadOnlyList<Ipv4Address> IDnsTransport.Servers => _dnsServers;
+
+    bool IDnsTransport.SendQuery(ReadOnlySpan<byte> payload, Ipv4Address server, ushort sourcePort) =>
+        SendUdp(sourcePort, payload, new Ipv4Endpoint(server, DnsPort), allowBroadcast: false, _now) == StackError.None;
+
+    /// <summary>RFC 5227 §2.3: an ARP request with our address as both sender and target, broadcast.</summary>
+    private void SendArpAnnouncement(Ipv4Address address) =>
+        SendArp(ArpOperation.Request, MacAddress.Broadcast, address, MacAddress.Zero, address);
+
+    /// <summary>
+    /// Installs (or removes, when null) the IPv4 configuration: forgets neighbours that are no longer on-link,
+    /// schedules a gratuitous ARP announcement for the next poll and publishes <see cref="Ipv4Changed"/>.
+    /// </summary>
+    private void SetConfig(Ipv4Config? config, Instant now)
+    {
+        var old = _ipv4;
+        _ipv4 = config;
+        FlushArpNotOnLink(config, now);
+        _dnsServers = MergeDnsServers();
+        _announcePending = config is not null && (_announcePending || config.Address != old?.Address);
+        if (!SameConfig(old, config))
+        {
+            Publish(new Ipv4Changed(now, old, config));
+        }
+    }
+
+    private static bool SameConfig(Ipv4Config? a, Ipv4Config? b) =>
+        a is null || b is null
+            ? a is null && b is null
+            : a.Address == b.Address && a.Mask == b.Mask && a.Gateway == b.Gateway && a.DnsServers.SequenceEqual(b.DnsServers);
+
+    /// <summary>DNS servers from the configuration (DHCP or static) first, then the options', without duplicates or 0.0.0.0.</summary>
+    private Ipv4Address[] MergeDnsServers()
+    {
+        var servers = new List<Ipv4Address>();
+        foreach (var list in (IEnumerable<IReadOnlyList<Ipv4Address>>)[_ipv4?.DnsServers ?? [], _options.DnsServers])
+        {
+            foreach (var server in list)
+            {
+                if (!server.IsAny && !server.IsBroadcast && !servers.Contains(server))
+                {
+                    servers.Add(server);
+                }
+            }
+        }
+        return [.. servers];
+    }
+}

@@ -1,0 +1,40 @@
+using Mip.Stack.Wire;
+
+namespace Mip.Stack.Iface;
+
+/// <summary>Configuration of a <see cref="NetStack"/>. Every setting but the MAC has a documented default.</summary>
+public sealed class StackOptions
+{
+    /// <summary>The interface's MAC address. Use one distinct from the host's so the host kernel never sees the stack's flows.</summary>
+    public required MacAddress Mac { get; init; }
+
+    /// <summary>A fixed IPv4 configuration; null (the default) means the DHCP client configures the interface.</summary>
+    public Ipv4Config? StaticIpv4 { get; init; }
+
+    /// <summary>Host name sent by the DHCP client (option 12). Default: none.</summary>
+    public string? DhcpHostname { get; init; }
+
+    /// <summary>DNS servers used in addition to (after) those learned from DHCP. Default: none.</summary>
+    public IReadOnlyList<Ipv4Address> DnsServers { get; init; } = [];
+
+    /// <summary>TTL of datagrams this stack originates. Default 64 (Linux's default, RFC 1700 recommends 64).</summary>
+    public byte DefaultTtl { get; init; } = 64;
+
+    /// <summary>How long a resolved ARP entry is trusted without confirmation. Default 60 s (RFC 1122 §2.3.2.1 asks for a timeout).</summary>
+    public TimeSpan ArpEntryLifetime { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Minimum time between ARP requests for one destination. Default 1 s (RFC 1122 §2.3.2.1: at most one per second).</summary>
+    public TimeSpan ArpRequestInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Outgoing datagrams held per destination while its address is being resolved. Default 8 (RFC 1122 §2.3.2.2).</summary>
+    public int ArpPendingPacketsPerDestination { get; init; } = 8;
+
+    /// <summary>Memory for incomplete datagrams being reassembled. Default 256 KiB.</summary>
+    public int ReassemblyMemoryLimitBytes { get; init; } = 256 * 1024;
+
+    /// <summary>How long fragments of one datagram wait for the rest. Default 30 s (RFC 1122 §3.3.2 suggests 60-120 s; Linux uses 30 s).</summary>
+    public TimeSpan ReassemblyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Datagrams queued per UDP socket before new ones are dropped. Default 256.</summary>
+    public int UdpReceiveQueueDatagrams { get; init; } = 256;
+}
