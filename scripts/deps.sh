@@ -2,7 +2,7 @@
 # Installs what the lab, the demo and the tests need, only where it is missing. Debian 12 / Ubuntu, as root.
 set -euo pipefail
 
-APT_PACKAGES=(libpcap0.8 dnsmasq-base iproute2 ethtool tshark socat tcpdump curl isc-dhcp-server udhcpd python3 procps nftables)
+APT_PACKAGES=(libpcap0.8 dnsmasq-base iproute2 ethtool tshark socat tcpdump curl isc-dhcp-server udhcpd python3 procps nftables iputils-ping)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

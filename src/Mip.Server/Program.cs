@@ -1,6 +1,92 @@
+using Mip.Server.Hosting;
+using Mip.Stack.Iface;
+using Mip.Stack.Pcap;
+using Mip.Stack.Phy;
+
 namespace Mip.Server;
 
 internal static class Program
 {
-    private static int Main() => 0;
+    // Short command-line switches for the "Mip" configuration section.
+    private static readonly Dictionary<string, string> Switches = new()
+    {
+        ["--interface"] = "Mip:Interface",
+        ["--netns"] = "Mip:Netns",
+        ["--mac"] = "Mip:Mac",
+        ["--ip"] = "Mip:Ip",
+        ["--gateway"] = "Mip:Gateway",
+        ["--dns"] = "Mip:Dns",
+        ["--hostname"] = "Mip:Hostname",
+        ["--udp-echo-port"] = "Mip:UdpEchoPort",
+        ["--resolve-on-ready"] = "Mip:ResolveOnReady",
+        ["--pcap-file"] = "Mip:PcapFile",
+    };
+
+    private static int Main(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        builder.Configuration.AddEnvironmentVariables("MIP_");
+        builder.Configuration.AddCommandLine(args, Switches);
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+
+        var mip = builder.Configuration.GetSection(MipOptions.Section).Get<MipOptions>() ?? new MipOptions();
+        StackOptions stackOptions;
+        try
+        {
+            stackOptions = StackConfiguration.Build(mip);
+        }
+        catch (OptionsException ex)
+        {
+            Console.Error.WriteLine($"mip-server: {ex.Message}");
+            return 2;
+        }
+
+        PcapDevice pcap;
+        try
+        {
+            pcap = PcapDevice.Open(new PcapDeviceOptions { Interface = mip.Interface!, Namespace = NullIfEmpty(mip.Netns) });
+        }
+        catch (PcapDeviceException ex)
+        {
+            Console.Error.WriteLine($"mip-server: {ex.Message}");
+            return 3;
+        }
+
+        PcapFileWriter? capture = null;
+        try
+        {
+            if (!string.IsNullOrWhiteSpace(mip.PcapFile))
+            {
+                capture = new PcapFileWriter(File.Create(mip.PcapFile));
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"mip-server: cannot write --pcap-file {mip.PcapFile}: {ex.Message}");
+            pcap.Dispose();
+            return 2;
+        }
+
+        using (pcap)
+        using (capture)
+        using (var waiter = new PcapLoopWaiter(pcap))
+        {
+            INetworkDevice device = capture is null
+                ? pcap
+                : new PcapWriterDevice(pcap, capture, () => MonotonicClock.Now, DateTimeOffset.UtcNow - (MonotonicClock.Now - Mip.Stack.Instant.Zero));
+            builder.Services.AddSingleton(mip);
+            builder.Services.AddSingleton(stackOptions);
+            builder.Services.AddSingleton(device);
+            builder.Services.AddSingleton(pcap);
+            builder.Services.AddSingleton<ILoopWaiter>(waiter);
+            builder.Services.AddSingleton(sp => new StackEventLogger(sp.GetRequiredService<ILogger<StackEventLogger>>(), Console.Out));
+            builder.Services.AddSingleton<DemoServices>();
+            builder.Services.AddSingleton<StackHostedService>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<StackHostedService>());
+            builder.Build().Run();
+        }
+        return 0;
+    }
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 }

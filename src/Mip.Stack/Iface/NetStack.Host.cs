@@ -49,7 +49,8 @@ public sealed partial class NetStack
 
     void IDhcpHost.SendArpAnnouncement(Ipv4Address address) => SendArpAnnouncement(address);
 
-    void IDhcpHost.ApplyConfig(Ipv4Config? config, Instant now) => SetConfig(config, now);
+    // The DHCP client runs its own RFC 5227 §2.3 announcements after binding, so the stack adds none.
+    void IDhcpHost.ApplyConfig(Ipv4Config? config, Instant now) => SetConfig(config, now, announce: false);
 
     void IDhcpHost.Publish(StackEvent ev) => Publish(ev);
 
@@ -66,13 +67,13 @@ public sealed partial class NetStack
     /// Installs (or removes, when null) the IPv4 configuration: forgets neighbours that are no longer on-link,
     /// schedules a gratuitous ARP announcement for the next poll and publishes <see cref="Ipv4Changed"/>.
     /// </summary>
-    private void SetConfig(Ipv4Config? config, Instant now)
+    private void SetConfig(Ipv4Config? config, Instant now, bool announce = true)
     {
         var old = _ipv4;
         _ipv4 = config;
         FlushArpNotOnLink(config, now);
         _dnsServers = MergeDnsServers();
-        _announcePending = config is not null && (_announcePending || config.Address != old?.Address);
+        _announcePending = config is not null && (_announcePending || (announce && config.Address != old?.Address));
         if (!SameConfig(old, config))
         {
             Publish(new Ipv4Changed(now, old, config));

@@ -60,7 +60,8 @@ public sealed partial class NetStack
         throw new StackException(StackError.NoEphemeralPorts, "No ephemeral UDP port is free.");
     }
 
-    private bool IsUdpPortInUse(ushort port) => _udpSockets.ContainsKey(port) || _udpHandlers.ContainsKey(port);
+    private bool IsUdpPortInUse(ushort port) =>
+        _udpSockets.ContainsKey(port) || _udpHandlers.ContainsKey(port) || Dns.OwnsPort(port);
 
     internal void CloseUdp(UdpSocket socket) => _udpSockets.Remove(socket.LocalPort);
 
@@ -131,6 +132,12 @@ public sealed partial class NetStack
             {
                 Counters.Drop(DropReason.UdpQueueFull);
             }
+            return;
+        }
+        if (Dns.OwnsPort(port))
+        {
+            // The resolver draws a fresh random source port per query (RFC 5452 §9.2) and checks the rest itself.
+            Dns.OnDatagram(udp.Payload, from, port, now);
             return;
         }
         Counters.Drop(DropReason.UdpPortUnreachable);

@@ -66,7 +66,24 @@ public sealed partial class NetStack : IDhcpHost, IDnsTransport
             SetConfig(config, now);
         }
         _dnsServers = MergeDnsServers();
+
+        Dns = new DnsResolver(this, options.Dns, random);
+        AddComponent(Dns);
+        if (options.StaticIpv4 is null && options.DhcpEnabled)
+        {
+            Dhcp = new DhcpClient(this, options.Dhcp ?? new DhcpClientOptions { HostName = options.DhcpHostname }, random);
+            RegisterUdpHandler(DhcpClientPort, (payload, _, _, at) => Dhcp.OnDatagram(payload, at));
+            ArpObserved = Dhcp.OnArpObserved;
+            AddComponent(Dhcp);
+            Dhcp.Start(now);
+        }
     }
+
+    /// <summary>The stub resolver; resolve names with <see cref="DnsResolver.BeginResolve"/>.</summary>
+    public DnsResolver Dns { get; }
+
+    /// <summary>The DHCP client, or null with a static configuration.</summary>
+    public DhcpClient? Dhcp { get; }
 
     public MacAddress Mac => _options.Mac;
 

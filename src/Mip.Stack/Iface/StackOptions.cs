@@ -1,3 +1,5 @@
+using Mip.Stack.Sockets.Dhcp;
+using Mip.Stack.Sockets.Dns;
 using Mip.Stack.Wire;
 
 namespace Mip.Stack.Iface;
@@ -37,4 +39,19 @@ public sealed class StackOptions
 
     /// <summary>Datagrams queued per UDP socket before new ones are dropped. Default 256.</summary>
     public int UdpReceiveQueueDatagrams { get; init; } = 256;
+
+    /// <summary>
+    /// DHCP client settings when <see cref="StaticIpv4"/> is null. Default: RFC 2131/5227 timings with
+    /// <see cref="DhcpHostname"/> as option 12.
+    /// </summary>
+    public DhcpClientOptions? Dhcp { get; init; }
+
+    /// <summary>
+    /// Whether the DHCP client runs when <see cref="StaticIpv4"/> is null. False leaves the interface unconfigured
+    /// (UDP port 68 free) until an address is applied some other way. Default true.
+    /// </summary>
+    public bool DhcpEnabled { get; init; } = true;
+
+    /// <summary>DNS resolver settings (timeouts, attempts, cache size). Default: <see cref="DnsResolverOptions"/>'s.</summary>
+    public DnsResolverOptions Dns { get; init; } = new();
 }

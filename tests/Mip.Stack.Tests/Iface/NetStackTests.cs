@@ -155,6 +155,7 @@ public sealed class NetStackTests
         {
             Mac = o.Mac,
             DnsServers = [Ipv4Address.Parse("9.9.9.9"), Ipv4Address.Parse("1.1.1.1")],
+            DhcpEnabled = false,
         });
         var received = new List<(byte[], Ipv4Endpoint, Ipv4Address)>();
         stack.RegisterUdpHandler(68, (payload, source, destination, _) => received.Add((payload.ToArray(), source, destination)));
@@ -194,6 +195,9 @@ public sealed class NetStackTests
         var changed = Assert.IsType<Ipv4Changed>(Assert.Single(StackHarness.DrainEvents(stack)));
         Assert.Equal(new Ipv4Changed(now, null, config), changed);
         stack.Poll(now);
+        // The DHCP client makes its own RFC 5227 §2.3 announcements after binding; the stack must not add a third.
+        Assert.Empty(StackHarness.Sent(link.B));
+        host.SendArpAnnouncement(offered);
         var announcement = Assert.Single(StackHarness.Sent(link.B));
         Assert.Equal(offered, Ipv4Address.Read(announcement.AsSpan(28)));
         Assert.Equal(offered, Ipv4Address.Read(announcement.AsSpan(38)));

@@ -2,7 +2,7 @@ using Mip.Stack.Wire;
 
 namespace Mip.Stack.Sockets.Dhcp;
 
-internal sealed partial class DhcpClient
+public sealed partial class DhcpClient
 {
     /// <summary>The acknowledged lease while its address is being probed.</summary>
     private DhcpLease? _pending;
@@ -17,7 +17,7 @@ internal sealed partial class DhcpClient
     /// means a conflict (RFC 5227 §2.1.1); while bound, the address is defended once per DEFEND_INTERVAL and given
     /// up on a second conflict inside it (RFC 5227 §2.4 (b)). Our own frames (looped back by some links) are ignored.
     /// </summary>
-    public void OnArpObserved(Ipv4Address senderIp, MacAddress senderMac, Instant now)
+    internal void OnArpObserved(Ipv4Address senderIp, MacAddress senderMac, Instant now)
     {
         if (senderMac == _host.Mac || senderIp.IsAny)
         {

@@ -3,7 +3,7 @@ using Mip.Stack.Wire;
 
 namespace Mip.Stack.Sockets.Dhcp;
 
-internal sealed partial class DhcpClient
+public sealed partial class DhcpClient
 {
     /// <summary>
     /// Turns an ACK into a lease that starts when the answered REQUEST was first sent. On a renewal, options the

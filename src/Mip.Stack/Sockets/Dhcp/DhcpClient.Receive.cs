@@ -2,7 +2,7 @@ using Mip.Stack.Wire;
 
 namespace Mip.Stack.Sockets.Dhcp;
 
-internal sealed partial class DhcpClient
+public sealed partial class DhcpClient
 {
     private int _consecutiveNaks;
 
@@ -10,7 +10,7 @@ internal sealed partial class DhcpClient
     /// Takes a UDP payload that arrived on port 68. Anything that is not a reply to the exchange in progress is
     /// counted under a <see cref="DhcpIgnoreReason"/> and otherwise ignored; nothing here throws on bad input.
     /// </summary>
-    public void OnDatagram(ReadOnlySpan<byte> payload, Instant now)
+    internal void OnDatagram(ReadOnlySpan<byte> payload, Instant now)
     {
         if (!DhcpMessage.TryCreate(payload, out var message))
         {

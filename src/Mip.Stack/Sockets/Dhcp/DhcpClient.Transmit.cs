@@ -2,7 +2,7 @@ using Mip.Stack.Wire;
 
 namespace Mip.Stack.Sockets.Dhcp;
 
-internal sealed partial class DhcpClient
+public sealed partial class DhcpClient
 {
     private uint _xid;
     private Instant _exchangeStart;

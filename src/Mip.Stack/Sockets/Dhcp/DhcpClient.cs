@@ -1,3 +1,4 @@
+using Mip.Stack.Iface;
 using Mip.Stack.Wire;
 
 namespace Mip.Stack.Sockets.Dhcp;
@@ -8,7 +9,7 @@ namespace Mip.Stack.Sockets.Dhcp;
 /// <see cref="NextDeadline"/> says when <see cref="Poll"/> is next due. It reaches the network and the interface only
 /// through <see cref="IDhcpHost"/>. Single-threaded; no clock, no ambient randomness.
 /// </summary>
-internal sealed partial class DhcpClient
+public sealed partial class DhcpClient : IStackComponent
 {
     /// <summary>Every message the client builds fits: 300-octet minimum, and the longest (REQUEST with a 63-character
     /// host name) is 240 + 3 + 9 + 6 + 65 + 11 + 4 + 1 = 339 octets.</summary>
@@ -24,7 +25,7 @@ internal sealed partial class DhcpClient
 
     private Instant _deadline = Instant.MaxValue;
 
-    public DhcpClient(IDhcpHost host, DhcpClientOptions options, Random random)
+    internal DhcpClient(IDhcpHost host, DhcpClientOptions options, Random random)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(options);
@@ -100,7 +101,7 @@ internal sealed partial class DhcpClient
     }
 
     /// <summary>Runs every timer that is due at <paramref name="now"/>.</summary>
-    public void Poll(Instant now)
+    internal void Poll(Instant now)
     {
         if (_announceAt <= now)
         {
@@ -162,4 +163,6 @@ internal sealed partial class DhcpClient
                 break;
         }
     }
+
+    void IStackComponent.Poll(Instant now) => Poll(now);
 }

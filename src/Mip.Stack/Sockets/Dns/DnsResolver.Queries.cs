@@ -3,7 +3,7 @@ using Mip.Stack.Wire;
 namespace Mip.Stack.Sockets.Dns;
 
 // Sending attempts, timeouts and completion.
-internal sealed partial class DnsResolver
+public sealed partial class DnsResolver
 {
     /// <summary>Source ports come from the IANA dynamic range (RFC 6335 §6, RFC 6056 §3.2).</summary>
     public const ushort EphemeralPortFirst = 49152;
@@ -24,7 +24,7 @@ internal sealed partial class DnsResolver
     }
 
     /// <summary>Handles attempts whose time is up: the next attempt goes to the next server, or the query fails.</summary>
-    public void Poll(Instant now)
+    internal void Poll(Instant now)
     {
         _due.Clear();
         foreach (var query in _inFlight.Values)

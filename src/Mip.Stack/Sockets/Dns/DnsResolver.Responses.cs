@@ -3,7 +3,7 @@ using Mip.Stack.Wire;
 namespace Mip.Stack.Sockets.Dns;
 
 // Accepting and interpreting responses.
-internal sealed partial class DnsResolver
+public sealed partial class DnsResolver
 {
     /// <summary>Answer records examined per response; a 512-byte message holds at most about 30 A records.</summary>
     private const int MaxAnswerRecords = 64;
@@ -14,7 +14,7 @@ internal sealed partial class DnsResolver
     /// server asked, port 53), destination port and question all match a query sent (RFC 5452 §9.1); anything else
     /// is counted and dropped. Never throws on bad bytes.
     /// </summary>
-    public void OnDatagram(ReadOnlySpan<byte> payload, Ipv4Endpoint source, ushort localPort, Instant now)
+    internal void OnDatagram(ReadOnlySpan<byte> payload, Ipv4Endpoint source, ushort localPort, Instant now)
     {
         if (!_byPort.TryGetValue(localPort, out var query))
         {

@@ -1,3 +1,4 @@
+using Mip.Stack.Iface;
 using Mip.Stack.Wire;
 
 namespace Mip.Stack.Sockets.Dns;
@@ -10,7 +11,7 @@ namespace Mip.Stack.Sockets.Dns;
 /// <see cref="TryGetResult"/> collects the outcome. Every completed handle must be collected once (or it stays).
 /// Single-threaded; no clock, no shared randomness.
 /// </summary>
-internal sealed partial class DnsResolver
+public sealed partial class DnsResolver : IStackComponent
 {
     /// <summary>Servers listen on port 53 (RFC 1035 §4.2.1).</summary>
     public const ushort ServerPort = 53;
@@ -25,7 +26,7 @@ internal sealed partial class DnsResolver
     private readonly List<DnsPendingQuery> _due = [];
     private int _lastHandle;
 
-    public DnsResolver(IDnsTransport transport, DnsResolverOptions options, Random random)
+    internal DnsResolver(IDnsTransport transport, DnsResolverOptions options, Random random)
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(options);
@@ -201,4 +202,6 @@ internal sealed partial class DnsResolver
         public DnsPendingQuery? Query { get; set; }
         public DnsResult? Result { get; set; }
     }
+
+    void IStackComponent.Poll(Instant now) => Poll(now);
 }

@@ -1,0 +1,45 @@
+using Mip.Stack.Wire;
+
+namespace Mip.Server.Hosting;
+
+/// <summary>
+/// The server's configuration, bound from the "Mip" section (appsettings, MIP__* environment variables, or the
+/// command line: <c>--interface my0 --netns mip-demo-stack --ip 192.168.2.5/24 --gateway 192.168.2.1</c>).
+/// </summary>
+public sealed class MipOptions
+{
+    public const string Section = "Mip";
+
+    /// <summary>The interface the stack opens with libpcap. Required: the service never picks one by itself.</summary>
+    public string? Interface { get; set; }
+
+    /// <summary>
+    /// The network namespace that holds <see cref="Interface"/> (a name under /var/run/netns). Only the capture
+    /// socket enters it; the process and its gRPC port stay where they are. Empty = the current namespace.
+    /// </summary>
+    public string? Netns { get; set; }
+
+    /// <summary>The stack's MAC. Default: a locally administered MAC derived from the interface name.</summary>
+    public string? Mac { get; set; }
+
+    /// <summary>Static address with prefix, e.g. 192.168.2.5/24. Empty = DHCP.</summary>
+    public string? Ip { get; set; }
+
+    /// <summary>Default gateway for a static address.</summary>
+    public string? Gateway { get; set; }
+
+    /// <summary>DNS servers, comma separated; used in addition to those DHCP provides.</summary>
+    public string? Dns { get; set; }
+
+    /// <summary>Host name sent in DHCP requests (option 12).</summary>
+    public string? Hostname { get; set; } = "mip";
+
+    /// <summary>Answer UDP datagrams on this port with the same bytes (0 = off). Handy on a lab bench.</summary>
+    public int UdpEchoPort { get; set; }
+
+    /// <summary>Resolve these names (comma separated) once configured and log the answers: the demo's visible step.</summary>
+    public string? ResolveOnReady { get; set; }
+
+    /// <summary>Write every frame the stack sends or receives to this pcap file (for tshark/Wireshark).</summary>
+    public string? PcapFile { get; set; }
+}
