@@ -83,9 +83,15 @@ internal sealed partial class StackLoop : IDisposable
             Instant now = MonotonicClock.Now;
             try
             {
-                while (_commands.TryDequeue(out var command))
+                if (!_commands.IsEmpty)
                 {
-                    command(now);
+                    while (_commands.TryDequeue(out var command))
+                    {
+                        command(now);
+                    }
+                    // Read the clock again so what arrives in this poll is not stamped with the instant a command
+                    // sent its request at (a ping's RTT would read as zero).
+                    now = MonotonicClock.Now;
                 }
                 _stack.Poll(now);
                 while (_stack.TryDequeueEvent(out var ev))

@@ -22,7 +22,11 @@ internal sealed class StackHarness : IDisposable
     private readonly PcapLoopWaiter _waiter;
     private readonly StackLoop _loop;
 
-    public StackHarness(LabNetwork lab, StackOptions options, Func<INetworkDevice, INetworkDevice>? wrap = null)
+    public StackHarness(
+        LabNetwork lab,
+        StackOptions options,
+        Func<INetworkDevice, INetworkDevice>? wrap = null,
+        Action<NetStack, Instant>? onPoll = null)
     {
         Pcap = PcapDevice.Open(new PcapDeviceOptions { Interface = LabNetwork.StackInterface, Namespace = lab.StackNamespace });
         Options = options;
@@ -31,10 +35,19 @@ internal sealed class StackHarness : IDisposable
         _waiter = new PcapLoopWaiter(Pcap);
         _loop = new StackLoop(Stack, _waiter, NullLogger.Instance);
         _loop.AddEventSink(_events.Add);
+        if (onPoll is not null)
+        {
+            _loop.AddPollHook(onPoll);
+        }
         _loop.Start();
     }
 
-    public static MacAddress DefaultMac { get; } = MacAddress.Parse("02:4d:49:50:00:01");
+    /// <summary>What mip-server would run with on my0: derived MAC, DHCP with the server's lab timings.</summary>
+    public static StackOptions ServerDefaults(Func<MipOptions, MipOptions>? customize = null)
+    {
+        var options = new MipOptions { Interface = LabNetwork.StackInterface };
+        return StackConfiguration.Build(customize is null ? options : customize(options));
+    }
 
     public PcapDevice Pcap { get; }
     public StackOptions Options { get; }
