@@ -14,6 +14,7 @@ if ! dotnet build MipGrpc.sln -c Release -nologo -v q -clp:ErrorsOnly >"$log" 2>
   exit 1
 fi
 
+mkdir -p artifacts; : > artifacts/figures.txt
 passed=0; failed=0; rc=0
 for proj in tests/*/*.csproj; do
   name=$(basename "$proj" .csproj)
@@ -31,5 +32,9 @@ for proj in tests/*/*.csproj; do
   passed=$((passed + t)); failed=$((failed + ${f:-0}))
   [ "${f:-0}" = 0 ] || rc=2
 done
+if [ -s artifacts/figures.txt ]; then
+  echo "== Figures measured in this run"
+  sed 's/^/  /' artifacts/figures.txt
+fi
 echo "${passed} passed, ${failed} failed"
 exit $rc

@@ -32,6 +32,8 @@ public sealed partial class LabNetwork
         if (dns)
         {
             args.Add($"--dhcp-option=option:dns-server,{KernelAddress}");
+            // dnsmasq answers its own names with TTL 0 unless told otherwise; real zones carry TTLs that caches honour.
+            args.Add("--local-ttl=300");
             foreach (var (name, address) in addresses ?? new Dictionary<string, string>())
             {
                 args.Add($"--address=/{name}/{address}");

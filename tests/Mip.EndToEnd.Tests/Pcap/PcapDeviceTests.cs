@@ -211,6 +211,8 @@ public sealed class PcapDeviceTests(ITestOutputHelper output)
         output.WriteLine($"sender: {blaster.Output.Trim()}");
         output.WriteLine($"received {received} of {count} frames in {seconds:F3} s = {received / Math.Max(seconds, 1e-9):F0} frames/s; " +
             $"pcap kernel drops {stats.KernelDrops}, interface drops {stats.InterfaceDrops}; managed bytes allocated while receiving: {allocated}");
+        Measurements.Report("pcap device receive (kernel AF_PACKET sender -> PcapDevice.Receive)",
+            $"{received} of {count} frames at {received / Math.Max(seconds, 1e-9):F0} frames/s, kernel drops {stats.KernelDrops}, {allocated} bytes allocated in all; sender: {blaster.Output.Trim()}");
 
         Assert.True(received > count / 2, $"only {received} of {count} frames arrived (kernel drops {stats.KernelDrops})");
         // Zero-copy, zero-allocation hot path: a few bytes of one-time runtime work at most, nothing per frame.
