@@ -14,7 +14,7 @@ namespace Mip.Stack.Storage;
 /// Positions are kept as 64-bit byte counts since <see cref="Reset"/>, so advancing the front never rewrites the table.
 /// Offsets given to <see cref="Add"/> are relative to the current front (RCV.NXT).
 /// </remarks>
-public sealed class Assembler
+internal sealed class Assembler
 {
     public const int DefaultMaxRanges = 64;
 

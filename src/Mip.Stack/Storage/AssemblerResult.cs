@@ -1,7 +1,7 @@
 namespace Mip.Stack.Storage;
 
 /// <summary>What <see cref="Assembler.Add"/> did with a range.</summary>
-public enum AssemblerResult : byte
+internal enum AssemblerResult : byte
 {
     /// <summary>Recorded (possibly merged, possibly nothing new); the front may have advanced.</summary>
     Accepted = 0,

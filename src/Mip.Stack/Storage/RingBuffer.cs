@@ -8,7 +8,7 @@ namespace Mip.Stack.Storage;
 /// retransmission and drops acknowledged bytes with <see cref="Discard"/>. No method allocates except
 /// <see cref="Resize"/>, which receive-buffer auto-tuning calls explicitly.
 /// </summary>
-public sealed class RingBuffer
+internal sealed class RingBuffer
 {
     private byte[] _buffer;
     private int _head;
