@@ -56,8 +56,9 @@ public sealed class CubicTests
             double wCubic = 100 + (0.4 * Math.Pow(t - k, 3)); // RFC 9438 eq. 1 in segments
             Assert.InRange(cc.CongestionWindow, (long)(wCubic * Mss) - 1, (long)(wCubic * Mss) + 1);
         }
-        // At t = K the window is back at W_max: the plateau.
-        Assert.True(cc.CongestionWindow > 121 * Mss); // convex region by t = 8 s: 100 + 0.4·3.78³ ≈ 121.6
+        // The loop passed t = K (back at W_max = 100, the plateau) and ends in the convex region:
+        // 100 + 0.4·(8 − K)³ ≈ 121.6 segments.
+        Assert.True(cc.CongestionWindow > 121 * Mss);
     }
 
     [Fact]
