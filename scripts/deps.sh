@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the lab, the demo and the tests need, only where it is missing. Debian 12 / Ubuntu, as root.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(libpcap0.8 dnsmasq-base iproute2 ethtool tshark socat tcpdump curl isc-dhcp-server udhcpd python3 procps nftables iputils-ping)
 
@@ -27,4 +28,14 @@ if ! command -v dotnet >/dev/null 2>&1; then
     echo "deps: could not install the .NET 10 SDK from apt; install it (https://learn.microsoft.com/dotnet/core/install/linux) and re-run" >&2
     exit 1
   }
+fi
+
+# Node.js tooling (buf for proto lint, the Node.js client test): from the npm registry, pinned by package-lock.json.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "deps: installing nodejs and npm" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+if [ ! -x node_modules/.bin/buf ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "deps: npm ci" >&2
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
