@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using Grpc.Core;
+using Mip.Cli.Commands;
+using Mip.Client;
+
+namespace Mip.Cli;
+
+/// <summary>The command tree and the options every command shares.</summary>
+internal static class Cli
+{
+    public static readonly Option<string> Server = new("--server")
+    {
+        Description = "The MipGrpc server (env MIP_SERVER)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("MIP_SERVER") ?? "http://127.0.0.1:50051",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Token = new("--token")
+    {
+        Description = "Bearer token if the server requires one (env MIP_TOKEN)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("MIP_TOKEN"),
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> Json = new("--json")
+    {
+        Description = "Print JSON instead of tables (one object per line for streams)",
+        Recursive = true,
+    };
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("mipctl: talk to a MipGrpc user-space TCP/IP stack")
+        {
+            Options = { Server, Token, Json },
+        };
+        foreach (var command in new[]
+        {
+            StatusCommands.Status(), StatusCommands.Arp(), SocketCommands.Sockets(), EventsCommand.Build(),
+            PingCommand.Build(), ResolveCommand.Build(), PipeCommands.Connect(), PipeCommands.Listen(),
+            GetCommand.Build(), CaptureCommand.Build(),
+        })
+        {
+            root.Subcommands.Add(command);
+        }
+        return root;
+    }
+
+    public static MipClient Connect(ParseResult parse) =>
+        new(parse.GetValue(Server)!, new MipClientOptions { Token = parse.GetValue(Token) });
+
+    /// <summary>Runs a command body, turning failures into a message on stderr and a meaningful exit code.</summary>
+    public static async Task<int> RunAsync(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (RpcException ex)
+        {
+            return Fail(ex.Status.Detail, ex.StatusCode switch
+            {
+                StatusCode.Unavailable => ExitCodes.ServerUnavailable,
+                StatusCode.Unauthenticated or StatusCode.PermissionDenied => ExitCodes.Unauthenticated,
+                StatusCode.InvalidArgument => ExitCodes.Usage,
+                StatusCode.NotFound => ExitCodes.NotFound,
+                _ => ExitCodes.Error,
+            });
+        }
+        catch (MipSocketException ex)
+        {
+            var inner = (ex.InnerException as RpcException)?.StatusCode;
+            return Fail(ex.Message, ex.SocketErrorCode switch
+            {
+                SocketError.HostNotFound => ExitCodes.NotFound,
+                SocketError.AccessDenied => ExitCodes.Unauthenticated,
+                SocketError.InvalidArgument => ExitCodes.Usage,
+                SocketError.NetworkDown when inner == StatusCode.Unavailable && ex.Reason == "Unavailable" => ExitCodes.ServerUnavailable,
+                _ => ExitCodes.NetworkError,
+            });
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is MipSocketException socket)
+        {
+            return Fail(socket.Message, ExitCodes.NetworkError);
+        }
+        catch (OperationCanceledException)
+        {
+            return ExitCodes.Ok;
+        }
+    }
+
+    private static int Fail(string message, int code)
+    {
+        Console.Error.WriteLine($"mipctl: {message}");
+        return code;
+    }
+}

@@ -1,0 +1,37 @@
+using System.Text;
+using Google.Protobuf;
+
+namespace Mip.Cli;
+
+/// <summary>Tables for people, JSON for scripts.</summary>
+internal static class Output
+{
+    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
+
+    public static void Json(IMessage message) => Console.WriteLine(Formatter.Format(message));
+
+    /// <summary>Prints rows under a header, each column as wide as its widest cell.</summary>
+    public static void Table(string[] header, IEnumerable<string[]> rows)
+    {
+        var all = new List<string[]> { header };
+        all.AddRange(rows);
+        var widths = new int[header.Length];
+        foreach (var row in all)
+        {
+            for (int i = 0; i < row.Length; i++)
+            {
+                widths[i] = Math.Max(widths[i], row[i].Length);
+            }
+        }
+        var line = new StringBuilder();
+        foreach (var row in all)
+        {
+            line.Clear();
+            for (int i = 0; i < row.Length; i++)
+            {
+                line.Append(i == row.Length - 1 ? row[i] : row[i].PadRight(widths[i] + 2));
+            }
+            Console.WriteLine(line.ToString().TrimEnd());
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using Mip.Cli;
+
+return await Cli.Build().Parse(args).InvokeAsync();
