@@ -1,4 +1,7 @@
+using Mip.Server.Grpc;
+using Mip.Server.Grpc.Capture;
 using Mip.Server.Hosting;
+using Mip.Server.Metrics;
 using Mip.Stack.Iface;
 using Mip.Stack.Pcap;
 using Mip.Stack.Phy;
@@ -20,20 +23,34 @@ internal static class Program
         ["--udp-echo-port"] = "Mip:UdpEchoPort",
         ["--resolve-on-ready"] = "Mip:ResolveOnReady",
         ["--pcap-file"] = "Mip:PcapFile",
+        ["--grpc-port"] = "Mip:GrpcPort",
+        ["--grpc-address"] = "Mip:GrpcAddress",
+        ["--metrics-port"] = "Mip:MetricsPort",
+        ["--token"] = "Mip:Token",
+        ["--max-sockets-per-client"] = "Mip:MaxSocketsPerClient",
+        ["--max-message-bytes"] = "Mip:MaxMessageBytes",
     };
 
     private static int Main(string[] args)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.AddEnvironmentVariables("MIP_");
         builder.Configuration.AddCommandLine(args, Switches);
+        builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
 
         var mip = builder.Configuration.GetSection(MipOptions.Section).Get<MipOptions>() ?? new MipOptions();
+        // MIP_TOKEN (not MIP_MIP__TOKEN): the name a user expects for a secret kept out of the command line.
+        if (string.IsNullOrEmpty(mip.Token))
+        {
+            mip.Token = builder.Configuration["TOKEN"];
+        }
         StackOptions stackOptions;
+        ServerEndpoints endpoints;
         try
         {
             stackOptions = StackConfiguration.Build(mip);
+            endpoints = ServerEndpoints.Parse(mip);
         }
         catch (OptionsException ex)
         {
@@ -71,19 +88,28 @@ internal static class Program
         using (capture)
         using (var waiter = new PcapLoopWaiter(pcap))
         {
-            INetworkDevice device = capture is null
+            var clock = StackClock.FromMonotonic();
+            INetworkDevice inner = capture is null
                 ? pcap
-                : new PcapWriterDevice(pcap, capture, () => MonotonicClock.Now, DateTimeOffset.UtcNow - (MonotonicClock.Now - Mip.Stack.Instant.Zero));
+                : new PcapWriterDevice(pcap, capture, () => MonotonicClock.Now, clock.Epoch);
+            var tap = new CaptureTap(inner, () => MonotonicClock.Now, clock);
             builder.Services.AddSingleton(mip);
             builder.Services.AddSingleton(stackOptions);
-            builder.Services.AddSingleton(device);
+            builder.Services.AddSingleton(clock);
+            builder.Services.AddSingleton(tap);
+            builder.Services.AddSingleton<INetworkDevice>(tap);
             builder.Services.AddSingleton(pcap);
             builder.Services.AddSingleton<ILoopWaiter>(waiter);
             builder.Services.AddSingleton(sp => new StackEventLogger(sp.GetRequiredService<ILogger<StackEventLogger>>(), Console.Out));
             builder.Services.AddSingleton<DemoServices>();
+            builder.Services.AddSingleton<StackBridge>();
+            builder.Services.AddSingleton(new CountersPublisher(pcap));
             builder.Services.AddSingleton<StackHostedService>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<StackHostedService>());
-            builder.Build().Run();
+            GrpcSetup.AddMipGrpc(builder, mip, endpoints);
+            var app = builder.Build();
+            GrpcSetup.MapMipGrpc(app, endpoints);
+            app.Run();
         }
         return 0;
     }

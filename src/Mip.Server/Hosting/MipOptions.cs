@@ -42,4 +42,25 @@ public sealed class MipOptions
 
     /// <summary>Write every frame the stack sends or receives to this pcap file (for tshark/Wireshark).</summary>
     public string? PcapFile { get; set; }
+
+    /// <summary>TCP port of the gRPC endpoint (HTTP/2 without TLS, h2c). Default 50051.</summary>
+    public int GrpcPort { get; set; } = 50051;
+
+    /// <summary>Address the gRPC endpoint binds. Default 127.0.0.1: exposing sockets on a stack is a privilege.</summary>
+    public string GrpcAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>TCP port of the Prometheus <c>/metrics</c> endpoint (HTTP/1.1, on <see cref="GrpcAddress"/>); 0 = off. Default 9464.</summary>
+    public int MetricsPort { get; set; } = 9464;
+
+    /// <summary>
+    /// Bearer token every gRPC call must carry (<c>authorization: Bearer TOKEN</c>), except health checks. Empty = no
+    /// authentication. Also read from the MIP_TOKEN environment variable.
+    /// </summary>
+    public string? Token { get; set; }
+
+    /// <summary>Sockets one gRPC client (peer) may hold at once. Default 256.</summary>
+    public int MaxSocketsPerClient { get; set; } = 256;
+
+    /// <summary>Largest gRPC message accepted or sent, in bytes. Default 4 MiB (a 1 MiB TCP write plus framing fits).</summary>
+    public int MaxMessageBytes { get; set; } = 4 * 1024 * 1024;
 }

@@ -1,16 +1,23 @@
+using Mip.Server.Grpc;
+using Mip.Server.Metrics;
 using Mip.Stack;
 using Mip.Stack.Iface;
 using Mip.Stack.Phy;
 
 namespace Mip.Server.Hosting;
 
-/// <summary>Starts the stack loop with the host and stops it (and releases the device) with the host.</summary>
+/// <summary>
+/// Starts the stack loop with the host and stops it (and releases the device) with the host. Plugs in the event
+/// logger, the demo services, the gRPC bridge and the metrics publisher before the loop starts.
+/// </summary>
 internal sealed partial class StackHostedService(
     INetworkDevice device,
     StackOptions stackOptions,
     ILoopWaiter waiter,
     StackEventLogger eventLogger,
     DemoServices demo,
+    StackBridge bridge,
+    CountersPublisher counters,
     ILogger<StackHostedService> logger) : IHostedService, IDisposable
 {
     private StackLoop? _loop;
@@ -27,16 +34,32 @@ internal sealed partial class StackHostedService(
         _loop.AddEventSink(eventLogger.OnEvent);
         _loop.AddEventSink(ev => demo.OnEvent(stack, ev, ev.At));
         _loop.AddPollHook(demo.Poll);
+        _loop.AddPollHook(counters.Poll);
+        bridge.Attach(_loop, stack);
         LogStarting(stackOptions.Mac.ToString(), stackOptions.StaticIpv4?.ToString() ?? "DHCP");
         _loop.Start();
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _loop?.Dispose();
+        if (_loop is { } loop)
+        {
+            // End the watches so their calls complete before the loop goes away; sockets close as their calls end.
+            try
+            {
+                await loop.InvokeAsync((_, _) =>
+                {
+                    bridge.Events.CloseAll();
+                    return true;
+                }, cancellationToken).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException or ObjectDisposedException)
+            {
+            }
+            loop.Dispose();
+        }
         _loop = null;
-        return Task.CompletedTask;
     }
 
     public void Dispose() => _loop?.Dispose();

@@ -154,10 +154,16 @@ public sealed partial class LabNetwork : IDisposable
         return at >= 0 ? MacAddress.Parse(text.Substring(at + 11, 17)) : throw new InvalidOperationException($"no MAC in: {text}");
     }
 
-    internal static CommandResult Execute(string file, IReadOnlyList<string> args, TimeSpan timeout)
+    internal static CommandResult Execute(string file, IReadOnlyList<string> args, TimeSpan timeout, string? stdinFile = null)
     {
         using var process = new Process { StartInfo = NewStartInfo(file, args) };
+        process.StartInfo.RedirectStandardInput = stdinFile is not null;
         process.Start();
+        if (stdinFile is not null)
+        {
+            process.StandardInput.Write(File.ReadAllText(stdinFile));
+            process.StandardInput.Close();
+        }
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         string commandLine = $"{file} {string.Join(' ', args)}";

@@ -1,0 +1,120 @@
+using Mip.Grpc.V1;
+using Mip.Stack;
+using Mip.Stack.Iface;
+
+namespace Mip.Server.Grpc;
+
+/// <summary>
+/// Fans stack and socket events out to WatchEvents calls. Everything runs on the stack loop thread: the snapshot is
+/// taken and the watcher added in one loop command, so no event falls between the snapshot and the live stream.
+/// </summary>
+internal sealed class EventHub(StackClock clock)
+{
+    private readonly List<EventWatcher> _watchers = [];
+
+    public StackClock Clock { get; } = clock;
+
+    /// <summary>Watchers currently attached; safe to read anywhere (metrics).</summary>
+    public int WatcherCount => Volatile.Read(ref _count);
+
+    private int _count;
+
+    /// <summary>
+    /// On the loop thread: queues the snapshot (link, address, ARP entries, sockets, then SnapshotComplete) and
+    /// attaches the watcher.
+    /// </summary>
+    public EventWatcher Subscribe(IEnumerable<EventKind> kinds, NetStack stack, SocketRegistry sockets, Instant now)
+    {
+        var at = Clock.ToTimestamp(now);
+        var snapshot = new List<WatchEventsResponse>
+        {
+            new() { Time = at, Snapshot = true, Link = new LinkEvent { Up = stack.IsLinkUp } },
+        };
+        var address = new AddressEvent();
+        if (stack.Ipv4 is { } config)
+        {
+            address.Ipv4 = EventMapper.ToIpv4Status(config, stack.Dhcp?.Lease, stack.Dhcp is null, Clock);
+        }
+        snapshot.Add(new WatchEventsResponse { Time = at, Snapshot = true, Address = address });
+        foreach (var entry in stack.GetArpTable(now))
+        {
+            snapshot.Add(new WatchEventsResponse
+            {
+                Time = at,
+                Snapshot = true,
+                Arp = new ArpEvent { Kind = ArpEventKind.Added, Entry = EventMapper.ToArpEntry(entry) },
+            });
+        }
+        foreach (var socket in sockets.All)
+        {
+            snapshot.Add(new WatchEventsResponse
+            {
+                Time = at,
+                Snapshot = true,
+                Socket = new SocketEvent { Kind = SocketEventKind.Opened, Socket = socket.ToProto() },
+            });
+        }
+        var watcher = new EventWatcher(kinds, snapshot.Count + 1);
+        foreach (var message in snapshot)
+        {
+            watcher.Offer(message);
+        }
+        watcher.Offer(new WatchEventsResponse { Time = at, Snapshot = true, SnapshotComplete = new SnapshotComplete() });
+        _watchers.Add(watcher);
+        Volatile.Write(ref _count, _watchers.Count);
+        return watcher;
+    }
+
+    /// <summary>On the loop thread: detaches a watcher whose call ended.</summary>
+    public void Unsubscribe(EventWatcher watcher)
+    {
+        watcher.Close();
+        _watchers.Remove(watcher);
+        Volatile.Write(ref _count, _watchers.Count);
+    }
+
+    /// <summary>On the loop thread: a stack event (ignored unless it is a watched kind).</summary>
+    public void OnStackEvent(StackEvent ev, NetStack stack)
+    {
+        if (_watchers.Count == 0)
+        {
+            return;
+        }
+        if (EventMapper.ToWatchEvent(ev, stack.Dhcp?.Lease, stack.Dhcp is null, Clock) is { } message)
+        {
+            Publish(message);
+        }
+    }
+
+    /// <summary>On the loop thread: a gRPC socket opened or closed.</summary>
+    public void OnSocketChanged(ServerSocket socket, SocketEventKind kind, string error, Instant now)
+    {
+        if (_watchers.Count > 0)
+        {
+            Publish(EventMapper.ToSocketEvent(socket, kind, error, now, Clock));
+        }
+    }
+
+    /// <summary>Ends every watch (server shutdown).</summary>
+    public void CloseAll()
+    {
+        foreach (var watcher in _watchers)
+        {
+            watcher.Close();
+        }
+        _watchers.Clear();
+        Volatile.Write(ref _count, 0);
+    }
+
+    private void Publish(WatchEventsResponse message)
+    {
+        for (int i = _watchers.Count - 1; i >= 0; i--)
+        {
+            if (!_watchers[i].Offer(message))
+            {
+                _watchers.RemoveAt(i);
+            }
+        }
+        Volatile.Write(ref _count, _watchers.Count);
+    }
+}

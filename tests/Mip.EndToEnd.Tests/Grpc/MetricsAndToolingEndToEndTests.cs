@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text.Json;
+using Mip.EndToEnd.Tests.Lab;
+
+namespace Mip.EndToEnd.Tests.Grpc;
+
+/// <summary>The /metrics endpoint checked by promtool and scraped by a real Prometheus; the protos linted by buf.</summary>
+public sealed class MetricsAndToolingEndToEndTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Prometheus_scrapes_non_zero_packet_rates_and_promtool_accepts_the_exposition()
+    {
+        LabNetwork.SkipUnlessRoot();
+        using var lab = LabNetwork.Create();
+        lab.StartDnsmasq();
+        using var server = new MipServerProcess(lab);
+        Assert.True(server.WaitForOutput("READY, IP:", TimeSpan.FromSeconds(15)), server.Output);
+        string address = server.Output.Split('\n').First(l => l.StartsWith("READY, IP:", StringComparison.Ordinal))["READY, IP:".Length..].Trim();
+        // Traffic during the scrapes: the kernel pings the stack 10 times a second.
+        var ping = lab.Start(lab.KernelNamespace, "ping", "ping", "-i", "0.1", "-c", "80", address);
+
+        using var http = new HttpClient();
+        string exposition = await http.GetStringAsync($"http://127.0.0.1:{server.MetricsPort}/metrics", Ct);
+        Assert.Contains("# HELP mip_link_frames_received_total", exposition, StringComparison.Ordinal);
+        Assert.Contains("mip_link_received_bytes_total", exposition, StringComparison.Ordinal);
+        Assert.Contains("mip_drops_total{", exposition, StringComparison.Ordinal);
+        Assert.Contains("reason=\"not_for_us\"", exposition, StringComparison.Ordinal);
+        Assert.Contains("mip_dhcp_state{", exposition, StringComparison.Ordinal);
+        string file = Path.Combine(lab.StateDirectory, "metrics.txt");
+        await File.WriteAllTextAsync(file, exposition, Ct);
+        var lint = LabNetwork.Execute("promtool", ["check", "metrics"], TimeSpan.FromSeconds(30), stdinFile: file);
+        Assert.True(lint.ExitCode == 0 && lint.Stdout.Trim().Length == 0 && lint.Stderr.Trim().Length == 0, $"promtool: {lint.Stdout}{lint.Stderr}");
+
+        int prometheusPort = MipServerProcess.FreePort();
+        string config = Path.Combine(lab.StateDirectory, "prometheus.yml");
+        await File.WriteAllTextAsync(config, $"""
+            global:
+              scrape_interval: 1s
+            scrape_configs:
+              - job_name: mip
+                static_configs:
+                  - targets: ["127.0.0.1:{server.MetricsPort}"]
+
+            """, Ct);
+        using var prometheus = new LabProcess("prometheus", "prometheus", new System.Diagnostics.ProcessStartInfo("prometheus")
+        {
+            ArgumentList = { $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(lab.StateDirectory, "tsdb")}",
+                $"--web.listen-address=127.0.0.1:{prometheusPort}" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        });
+        // A few scrapes at 1 s, then ask for the rate over them; bounded at 20 s.
+        double rate = 0;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (rate <= 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(1000, Ct);
+            try
+            {
+                string json = await http.GetStringAsync(
+                    $"http://127.0.0.1:{prometheusPort}/api/v1/query?query=" + Uri.EscapeDataString("rate(mip_link_frames_received_total[5s])"), Ct);
+                using var doc = JsonDocument.Parse(json);
+                foreach (var sample in doc.RootElement.GetProperty("data").GetProperty("result").EnumerateArray())
+                {
+                    rate = double.Parse(sample.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture);
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Prometheus still starting.
+            }
+        }
+        Assert.True(rate > 1, $"received frame rate {rate}/s; prometheus: {prometheus.Output}");
+        ping.Dispose();
+    }
+
+    [Fact]
+    public void The_protos_are_buf_lint_clean()
+    {
+        string root = MipServerProcess.RepositoryRoot;
+        string buf = Path.Combine(root, "node_modules/@bufbuild/buf-linux-x64/bin/buf");
+        Assert.SkipUnless(File.Exists(buf), "buf is installed by scripts/deps.sh (npm ci)");
+        var result = LabNetwork.Execute(buf, ["lint", root], TimeSpan.FromSeconds(60));
+        Assert.True(result.ExitCode == 0, $"buf lint:\n{result.Stdout}{result.Stderr}");
+    }
+}
