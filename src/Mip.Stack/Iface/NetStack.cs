@@ -166,7 +166,7 @@ public sealed partial class NetStack : IDhcpHost, IDnsTransport
     private void PollTimers(Instant now)
     {
         PollArp(now);
-        int expired = _reassembler.Expire(now);
+        int expired = _reassembler.Expire(now, _onReassemblyTimeout ??= OnReassemblyTimeout);
         if (expired > 0)
         {
             Counters.Drop(DropReason.ReassemblyTimeout, expired);
