@@ -69,6 +69,10 @@ public sealed partial class NetStack : IDhcpHost, IDnsTransport
 
         Dns = new DnsResolver(this, options.Dns, random);
         AddComponent(Dns);
+        if (options.DhcpServer is { } dhcpServer)
+        {
+            StartDhcpServer(dhcpServer);
+        }
         if (options.StaticIpv4 is null && options.DhcpEnabled)
         {
             Dhcp = new DhcpClient(this, options.Dhcp ?? new DhcpClientOptions { HostName = options.DhcpHostname }, random);
