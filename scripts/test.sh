@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds and runs the whole suite. Prints per-project results, then a last line "N passed, N failed".
+# Builds and runs the whole suite, then checks formatting (counted as one test). Prints per-project results, then
+# a last line "N passed, N failed".
 # Exit code: 0 all passed, 1 build failure, 2 test failures.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,14 @@ for proj in tests/*/*.csproj; do
   passed=$((passed + t)); failed=$((failed + ${f:-0}))
   [ "${f:-0}" = 0 ] || rc=2
 done
+# House style is checked like a test: one pass or one failure in the totals (only reached when the build passed).
+echo "== dotnet format --verify-no-changes"
+if dotnet format MipGrpc.sln --verify-no-changes --no-restore -v q >"$log" 2>&1; then
+  echo "formatting: passed"; passed=$((passed + 1))
+else
+  grep -E 'error [A-Z]+' "$log" | sed 's|^'"$PWD"'/||' | head -20
+  echo "formatting: failed (run 'dotnet format MipGrpc.sln' to fix)"; failed=$((failed + 1)); rc=2
+fi
 if [ -s artifacts/figures.txt ]; then
   echo "== Figures measured in this run"
   sed 's/^/  /' artifacts/figures.txt

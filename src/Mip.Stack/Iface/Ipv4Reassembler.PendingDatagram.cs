@@ -16,7 +16,29 @@ internal sealed partial class Ipv4Reassembler
         private const int BlockShift = 3;
         private readonly ulong[] _blocks = new ulong[((MaxPayloadBytes >> BlockShift) + 64) / 64];
 
+        /// <summary>Room for the largest IPv4 header (IHL 15), kept from fragment zero for an ICMP quote.</summary>
+        private readonly byte[] _firstHeader = new byte[60];
+
         public FragmentKey Key { get; private set; }
+
+        /// <summary>Length of the header kept from fragment zero; 0 until fragment zero (with a header) arrived.</summary>
+        public int FirstHeaderLength { get; private set; }
+
+        /// <summary>Fragment zero's IP header, empty until it arrived.</summary>
+        public ReadOnlySpan<byte> FirstHeader => _firstHeader.AsSpan(0, FirstHeaderLength);
+
+        /// <summary>Whether the first 8 bytes of the payload (the part an ICMP error quotes) are held.</summary>
+        public bool HoldsFirstBlock => IsHeld(0);
+
+        /// <summary>Keeps fragment zero's header (a retransmitted fragment zero replaces it; the quote is the same datagram).</summary>
+        public void KeepFirstHeader(ReadOnlySpan<byte> header)
+        {
+            if (header.Length <= _firstHeader.Length)
+            {
+                header.CopyTo(_firstHeader);
+                FirstHeaderLength = header.Length;
+            }
+        }
         public Instant Deadline { get; private set; }
 
         /// <summary>Pooled buffer holding the payload at its final offsets; null until the first fragment is stored.</summary>
@@ -39,6 +61,7 @@ internal sealed partial class Ipv4Reassembler
             TotalLength = -1;
             HighestEnd = 0;
             ReceivedBytes = 0;
+            FirstHeaderLength = 0;
             Array.Clear(_blocks);
         }
 

@@ -97,11 +97,12 @@ internal sealed partial class Ipv4Reassembler
     /// Adds one fragment. <paramref name="offsetBytes"/> is the fragment offset field times 8. On
     /// <see cref="ReassemblyStatus.Complete"/>, <paramref name="datagram"/> is the whole payload (no IP header),
     /// valid until the next call on this reassembler. A datagram that is not a fragment (offset 0, MF clear) is
-    /// returned as is.
+    /// returned as is. <paramref name="header"/> is the fragment's IP header; the one of fragment zero is kept so a
+    /// timeout can be reported with it (see <see cref="Expire(Instant, ReassemblyTimeoutHandler?)"/>).
     /// </summary>
     public ReassemblyStatus Add(
         in FragmentKey key, int offsetBytes, bool moreFragments, ReadOnlySpan<byte> payload, Instant now,
-        out ReadOnlySpan<byte> datagram)
+        out ReadOnlySpan<byte> datagram, ReadOnlySpan<byte> header = default)
     {
         ReturnLent();
         datagram = default;
@@ -158,6 +159,10 @@ internal sealed partial class Ipv4Reassembler
         {
             return Drop(pending, ReassemblyDropReason.ConflictingOverlap);
         }
+        if (offsetBytes == 0 && !header.IsEmpty)
+        {
+            pending.KeepFirstHeader(header);
+        }
         if (merge == MergeResult.Overlapped)
         {
             OverlappingFragments++;
@@ -179,15 +184,30 @@ internal sealed partial class Ipv4Reassembler
     }
 
     /// <summary>Drops every datagram whose timer ran out at <paramref name="now"/> (RFC 1122 §3.3.2); returns how many.</summary>
-    /// <remarks>RFC 1122 asks for an ICMP Time Exceeded when fragment zero had arrived; that needs the original
-    /// header, which the caller owns, so it is the caller's to send.</remarks>
-    public int Expire(Instant now)
+    public int Expire(Instant now) => Expire(now, null);
+
+    /// <summary>
+    /// Drops every datagram whose timer ran out at <paramref name="now"/> (RFC 1122 §3.3.2) and returns how many.
+    /// For each one whose fragment zero had arrived, <paramref name="onTimeout"/> first gets fragment zero's header
+    /// followed by up to 8 payload bytes: RFC 1122 §3.3.2 says the host should then send ICMP Time Exceeded (code 1),
+    /// which quotes exactly that (RFC 792).
+    /// </summary>
+    public int Expire(Instant now, ReassemblyTimeoutHandler? onTimeout)
     {
         ReturnLent();
         int expired = 0;
+        Span<byte> quote = stackalloc byte[60 + 8];
         while (_byAge.Count > 0 && _byAge[0].Deadline <= now)
         {
-            Release(_byAge[0]);
+            var oldest = _byAge[0];
+            if (onTimeout is not null && oldest.FirstHeaderLength > 0 && oldest.HoldsFirstBlock)
+            {
+                int data = Math.Min(8, oldest.HighestEnd);
+                oldest.FirstHeader.CopyTo(quote);
+                oldest.Buffer.AsSpan(0, data).CopyTo(quote[oldest.FirstHeaderLength..]);
+                onTimeout(oldest.Key, quote[..(oldest.FirstHeaderLength + data)]);
+            }
+            Release(oldest);
             TimedOut++;
             expired++;
         }

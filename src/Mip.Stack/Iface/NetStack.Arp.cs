@@ -12,10 +12,11 @@ public sealed partial class NetStack
     private readonly ArpCache _arp;
 
     /// <summary>
-    /// Called with the sender of every well-formed ARP packet, before the stack acts on it, so the DHCP client can
-    /// detect address conflicts (RFC 5227 §2.1.1, §2.4).
+    /// Called with every well-formed ARP packet (operation, sender and target), before the stack acts on it, so the
+    /// DHCP client can detect address conflicts, including another host's probe for its candidate (RFC 5227 §2.1.1,
+    /// §2.4).
     /// </summary>
-    internal Action<Ipv4Address, MacAddress, Instant>? ArpObserved { get; set; }
+    internal ArpObserver? ArpObserved { get; set; }
 
     /// <summary>A snapshot of the ARP cache.</summary>
     public IReadOnlyList<ArpEntryInfo> GetArpTable(Instant now)
@@ -59,7 +60,7 @@ public sealed partial class NetStack
         {
             Counters.ArpRepliesReceived++;
         }
-        ArpObserved?.Invoke(arp.SenderIp, arp.SenderMac, now);
+        ArpObserved?.Invoke(arp, now);
         if (_ipv4 is not { } config || arp.SenderMac == _options.Mac)
         {
             return;

@@ -184,6 +184,43 @@ public sealed partial class NetStack
         }
     }
 
+    private ReassemblyTimeoutHandler? _onReassemblyTimeout;
+
+    /// <summary>
+    /// RFC 1122 §3.3.2: when reassembly times out and fragment zero had arrived, the host should send ICMP Time
+    /// Exceeded, code 1 (RFC 792: "fragment reassembly time exceeded"), quoting fragment zero's header and the first
+    /// 8 bytes of its data. The §3.2.2 limits apply: only about datagrams to our own address from a single host, and
+    /// rate-limited.
+    /// </summary>
+    private void OnReassemblyTimeout(in FragmentKey key, ReadOnlySpan<byte> quote)
+    {
+        var now = _now;
+        if (_ipv4 is not { } config || key.Destination != config.Address || key.Source.IsAny || key.Source.IsBroadcast
+            || key.Source.IsMulticast || IsBroadcastAddress(key.Source))
+        {
+            return;
+        }
+        if (key.Protocol == (byte)IpProtocol.Icmp && Ipv4Packet.TryCreateQuoted(quote, out var original)
+            && original.Payload is { Length: > 0 } icmp && icmp[0] is not ((byte)IcmpType.EchoRequest or (byte)IcmpType.EchoReply))
+        {
+            // RFC 1122 §3.2.2: never an ICMP error about an ICMP error.
+            return;
+        }
+        if (!_icmpErrorLimiter.TryTake(now))
+        {
+            Counters.IcmpErrorsRateLimited++;
+            return;
+        }
+        quote.CopyTo(_transport.AsSpan(IcmpPacket.HeaderLength));
+        var repr = IcmpRepr.TimeExceeded(IcmpTimeExceededCode.FragmentReassemblyTimeExceeded, quote.Length);
+        repr.Emit(_transport);
+        if (SendIpv4(config.Address, key.Source, IpProtocol.Icmp, _transport.AsSpan(0, repr.BufferLength), false, now) == StackError.None)
+        {
+            Counters.IcmpSent++;
+            Counters.IcmpErrorsSent++;
+        }
+    }
+
     /// <summary>
     /// Sends "destination unreachable" about a received datagram, within RFC 1122 §3.2.2's limits: never about a
     /// broadcast or multicast (IP or link), an ICMP error, a non-initial fragment (only whole datagrams get here),

@@ -72,7 +72,8 @@ public sealed partial class NetStack
         Counters.FragmentsReceived++;
         var key = new FragmentKey(source, destination, (byte)packet.Protocol, packet.Identification);
         long memoryDropsBefore = _reassembler.DroppedForMemory;
-        var status = _reassembler.Add(key, packet.FragmentOffset, packet.MoreFragments, packet.Payload, now, out var datagram);
+        var status = _reassembler.Add(key, packet.FragmentOffset, packet.MoreFragments, packet.Payload, now, out var datagram,
+            packet.Header);
         switch (status)
         {
             case ReassemblyStatus.Complete:

@@ -69,6 +69,10 @@ public sealed partial class NetStack : IDhcpHost, IDnsTransport
 
         Dns = new DnsResolver(this, options.Dns, random);
         AddComponent(Dns);
+        if (options.DhcpServer is { } dhcpServer)
+        {
+            StartDhcpServer(dhcpServer);
+        }
         if (options.StaticIpv4 is null && options.DhcpEnabled)
         {
             Dhcp = new DhcpClient(this, options.Dhcp ?? new DhcpClientOptions { HostName = options.DhcpHostname }, random);
@@ -166,7 +170,7 @@ public sealed partial class NetStack : IDhcpHost, IDnsTransport
     private void PollTimers(Instant now)
     {
         PollArp(now);
-        int expired = _reassembler.Expire(now);
+        int expired = _reassembler.Expire(now, _onReassemblyTimeout ??= OnReassemblyTimeout);
         if (expired > 0)
         {
             Counters.Drop(DropReason.ReassemblyTimeout, expired);

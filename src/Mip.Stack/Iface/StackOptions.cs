@@ -52,6 +52,11 @@ public sealed class StackOptions
     /// </summary>
     public bool DhcpEnabled { get; init; } = true;
 
+    /// <summary>
+    /// Runs a DHCP server on UDP 67 with these settings (needs <see cref="StaticIpv4"/>). Default null: no server.
+    /// </summary>
+    public DhcpServerOptions? DhcpServer { get; init; }
+
     /// <summary>DNS resolver settings (timeouts, attempts, cache size). Default: <see cref="DnsResolverOptions"/>'s.</summary>
     public DnsResolverOptions Dns { get; init; } = new();
 }

@@ -48,7 +48,9 @@ public sealed class PcapDeviceTests(ITestOutputHelper output)
         using var sibling = OpenStackSide(lab);
         using var bothWays = PcapDevice.Open(new PcapDeviceOptions
         {
-            Interface = LabNetwork.StackInterface, Namespace = lab.StackNamespace, CaptureBothDirections = true,
+            Interface = LabNetwork.StackInterface,
+            Namespace = lab.StackNamespace,
+            CaptureBothDirections = true,
         });
         using var peer = PcapDevice.Open(new PcapDeviceOptions { Interface = LabNetwork.KernelInterface, Namespace = lab.KernelNamespace });
 

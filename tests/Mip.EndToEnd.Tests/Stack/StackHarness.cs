@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging.Abstractions;
-using Mip.Server.Hosting;
 using Mip.EndToEnd.Tests.Lab;
+using Mip.Server.Hosting;
 using Mip.Stack;
 using Mip.Stack.Iface;
 using Mip.Stack.Pcap;

@@ -182,15 +182,18 @@ public sealed class ArpTests
     [Fact]
     public void Observer_sees_every_sender_including_probes()
     {
-        var seen = new List<(Ipv4Address, MacAddress)>();
-        _stack.ArpObserved = (ip, mac, _) => seen.Add((ip, mac));
+        var seen = new List<ArpRepr>();
+        _stack.ArpObserved = (in ArpRepr arp, Instant _) => seen.Add(arp);
         var probe = new byte[42];
         EthernetFrame.WriteHeader(probe, MacAddress.Broadcast, Fixtures.MacA, EtherType.Arp);
         new ArpRepr(ArpOperation.Request, Fixtures.MacA, Ipv4Address.Any, MacAddress.Zero, Fixtures.IpB).Emit(probe.AsSpan(14));
         _link.A.Inject(probe);
         _link.A.Inject(Fixtures.ArpRequest);
         _stack.Poll(_now);
-        Assert.Equal([(Ipv4Address.Any, Fixtures.MacA), (Fixtures.IpA, Fixtures.MacA)], seen);
+        Assert.Equal(2, seen.Count);
+        Assert.Equal(new ArpRepr(ArpOperation.Request, Fixtures.MacA, Ipv4Address.Any, MacAddress.Zero, Fixtures.IpB), seen[0]);
+        Assert.Equal((ArpOperation.Request, Fixtures.IpA, Fixtures.MacA, Fixtures.IpB),
+            (seen[1].Operation, seen[1].SenderIp, seen[1].SenderMac, seen[1].TargetIp));
     }
 
     private sealed class DisposableUdp(Mip.Stack.Sockets.UdpSocket socket) : IDisposable

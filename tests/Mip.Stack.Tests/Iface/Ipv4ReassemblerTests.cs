@@ -415,4 +415,25 @@ public sealed class Ipv4ReassemblerTests
         Assert.Equal(0, r.MemoryInUse);
         Assert.Equal(0, r.PendingDatagrams);
     }
+
+    [Fact]
+    public void Timeout_reports_fragment_zero_header_and_first_eight_bytes_only_when_fragment_zero_arrived()
+    {
+        var r = new Ipv4Reassembler(256 * 1024, Timeout30);
+        var keyB = KeyA with { Identification = 0x5678 };
+        var payload = RandomPayload(64, 3);
+        var header = new byte[24];   // an IHL 6 header: the quote keeps options too
+        new Random(4).NextBytes(header);
+        Assert.Equal(ReassemblyStatus.Incomplete, r.Add(KeyA, 0, true, payload.AsSpan(0, 16), T0, out _, header));
+        Assert.Equal(ReassemblyStatus.Incomplete, r.Add(KeyA, 32, false, payload.AsSpan(32), T0, out _, new byte[20]));
+        Assert.Equal(ReassemblyStatus.Incomplete, r.Add(keyB, 16, true, payload.AsSpan(16, 16), T0, out _, new byte[20]));
+
+        var reported = new List<(FragmentKey Key, byte[] Quote)>();
+        Assert.Equal(2, r.Expire(T0 + Timeout30, (in FragmentKey key, ReadOnlySpan<byte> quote) => reported.Add((key, quote.ToArray()))));
+
+        var (k, q) = Assert.Single(reported);
+        Assert.Equal(KeyA, k);
+        Assert.Equal([.. header, .. payload.AsSpan(0, 8)], q);
+        Assert.Equal(0, r.MemoryInUse);
+    }
 }

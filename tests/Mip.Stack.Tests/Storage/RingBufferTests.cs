@@ -152,72 +152,72 @@ public sealed class RingBufferTests
             switch (op)
             {
                 case 0:
-                {
-                    var data = scratch.AsSpan(0, n);
-                    for (int i = 0; i < n; i++)
                     {
-                        data[i] = next++;
+                        var data = scratch.AsSpan(0, n);
+                        for (int i = 0; i < n; i++)
+                        {
+                            data[i] = next++;
+                        }
+                        int took = ring.Enqueue(data);
+                        Assert.Equal(Math.Min(n, capacity - model.Count), took);
+                        model.AddRange(data[..took].ToArray());
+                        break;
                     }
-                    int took = ring.Enqueue(data);
-                    Assert.Equal(Math.Min(n, capacity - model.Count), took);
-                    model.AddRange(data[..took].ToArray());
-                    break;
-                }
                 case 1:
-                {
-                    int got = ring.Dequeue(scratch.AsSpan(0, n));
-                    Assert.Equal(Math.Min(n, model.Count), got);
-                    Assert.Equal(model.GetRange(0, got), scratch[..got]);
-                    model.RemoveRange(0, got);
-                    break;
-                }
+                    {
+                        int got = ring.Dequeue(scratch.AsSpan(0, n));
+                        Assert.Equal(Math.Min(n, model.Count), got);
+                        Assert.Equal(model.GetRange(0, got), scratch[..got]);
+                        model.RemoveRange(0, got);
+                        break;
+                    }
                 case 2:
-                {
-                    int offset = rng.Next(-1, capacity + 2);
-                    int got = ring.Peek(offset, scratch.AsSpan(0, n));
-                    int expected = offset < 0 || offset >= model.Count ? 0 : Math.Min(n, model.Count - offset);
-                    Assert.Equal(expected, got);
-                    if (got > 0)
                     {
-                        Assert.Equal(model.GetRange(offset, got), scratch[..got]);
+                        int offset = rng.Next(-1, capacity + 2);
+                        int got = ring.Peek(offset, scratch.AsSpan(0, n));
+                        int expected = offset < 0 || offset >= model.Count ? 0 : Math.Min(n, model.Count - offset);
+                        Assert.Equal(expected, got);
+                        if (got > 0)
+                        {
+                            Assert.Equal(model.GetRange(offset, got), scratch[..got]);
+                        }
+                        break;
                     }
-                    break;
-                }
                 case 3:
-                {
-                    int dropped = ring.Discard(n);
-                    Assert.Equal(Math.Min(n, model.Count), dropped);
-                    model.RemoveRange(0, dropped);
-                    break;
-                }
-                case 4:
-                {
-                    // Write in place through the writable spans, then commit part of it.
-                    ring.GetWritableSpans(out var a, out var b);
-                    Assert.Equal(capacity - model.Count, a.Length + b.Length);
-                    int commit = Math.Min(n, a.Length + b.Length);
-                    for (int i = 0; i < commit; i++)
                     {
-                        byte v = next++;
-                        if (i < a.Length)
-                        {
-                            a[i] = v;
-                        }
-                        else
-                        {
-                            b[i - a.Length] = v;
-                        }
-                        model.Add(v);
+                        int dropped = ring.Discard(n);
+                        Assert.Equal(Math.Min(n, model.Count), dropped);
+                        model.RemoveRange(0, dropped);
+                        break;
                     }
-                    Assert.Equal(commit, ring.CommitWrite(commit));
-                    break;
-                }
+                case 4:
+                    {
+                        // Write in place through the writable spans, then commit part of it.
+                        ring.GetWritableSpans(out var a, out var b);
+                        Assert.Equal(capacity - model.Count, a.Length + b.Length);
+                        int commit = Math.Min(n, a.Length + b.Length);
+                        for (int i = 0; i < commit; i++)
+                        {
+                            byte v = next++;
+                            if (i < a.Length)
+                            {
+                                a[i] = v;
+                            }
+                            else
+                            {
+                                b[i - a.Length] = v;
+                            }
+                            model.Add(v);
+                        }
+                        Assert.Equal(commit, ring.CommitWrite(commit));
+                        break;
+                    }
                 default:
-                {
-                    ring.GetReadableSpans(out var a, out var b);
-                    Assert.Equal(model, [.. a.ToArray(), .. b.ToArray()]);
-                    break;
-                }
+                    {
+                        ring.GetReadableSpans(out var a, out var b);
+                        Assert.Equal(model, [.. a.ToArray(), .. b.ToArray()]);
+                        break;
+                    }
             }
             Assert.Equal(model.Count, ring.Count);
             Assert.Equal(capacity - model.Count, ring.Free);

@@ -13,20 +13,37 @@ public sealed partial class DhcpClient
     private int _conflicts;
 
     /// <summary>
-    /// Every ARP packet the stack receives, by sender. While probing, any other host claiming the offered address
-    /// means a conflict (RFC 5227 §2.1.1); while bound, the address is defended once per DEFEND_INTERVAL and given
-    /// up on a second conflict inside it (RFC 5227 §2.4 (b)). Our own frames (looped back by some links) are ignored.
+    /// Every well-formed ARP packet the stack receives. While probing, any other host claiming the offered address
+    /// as sender, or probing for it itself, means a conflict (RFC 5227 §2.1.1); while bound, the address is defended
+    /// once per DEFEND_INTERVAL and given up on a second conflict inside it (RFC 5227 §2.4 (b)). Our own frames
+    /// (looped back by some links) are ignored.
     /// </summary>
-    internal void OnArpObserved(Ipv4Address senderIp, MacAddress senderMac, Instant now)
+    internal void OnArpObserved(in ArpRepr arp, Instant now)
     {
-        if (senderMac == _host.Mac || senderIp.IsAny)
+        if (arp.SenderMac == _host.Mac)
         {
             return;
         }
-        if (State == DhcpClientState.Probing && senderIp == _pending!.Address)
+        var senderIp = arp.SenderIp;
+        if (State == DhcpClientState.Probing)
         {
-            Counters.Conflicts++;
-            Decline(_pending, now);
+            var candidate = _pending!.Address;
+            // RFC 5227 §2.1.1: a packet whose sender IP is the probed address means it is in use; an ARP Probe
+            // (a request with sender IP 0.0.0.0) whose target is the probed address, from another interface,
+            // means another host is probing for it at the same time and "SHOULD similarly" count as a conflict,
+            // so neither host takes an address the other may also take.
+            bool claimed = senderIp == candidate;
+            bool rivalProbe = arp.Operation == ArpOperation.Request && senderIp.IsAny && arp.TargetIp == candidate;
+            if (claimed || rivalProbe)
+            {
+                Counters.Conflicts++;
+                Decline(_pending, now);
+            }
+            return;
+        }
+        if (senderIp.IsAny)
+        {
+            // A probe for our bound address is answered by the stack (that reply defends it); it is no conflict.
             return;
         }
         if (Lease is { } lease && senderIp == lease.Address)

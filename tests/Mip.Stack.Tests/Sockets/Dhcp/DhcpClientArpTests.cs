@@ -42,6 +42,48 @@ public sealed class DhcpClientArpTests
     }
 
     [Fact]
+    public void Another_hosts_probe_for_the_candidate_is_a_conflict()
+    {
+        var h = new DhcpClientHarness(ExactOptions(probe: true));
+        h.Start(S(0));
+        h.Deliver(h.Server.Offer(h.LastSent), S(0));
+        h.Deliver(h.Server.Ack(h.LastSent), S(0));
+        h.RunUntil(S(0.15));
+        Assert.Equal(DhcpClientState.Probing, h.Client.State);
+
+        // RFC 5227 §2.1.1: an ARP Probe (sender IP 0.0.0.0) for the address we probe, from another interface:
+        // both hosts are trying to take it, so both must back off.
+        h.Arp(new ArpRepr(ArpOperation.Request, OtherMac, Ipv4Address.Any, MacAddress.Zero, Offered), S(0.15));
+
+        Assert.Equal((DhcpMessageType.Decline, S(0.15)), (h.LastSent.Type, h.LastSent.At));
+        Assert.Equal(Offered, h.LastSent.Repr.RequestedAddress);
+        Assert.Equal((1, 1), (h.Client.Counters.Conflicts, h.Client.Counters.DeclinesSent));
+        Assert.Equal(DhcpClientState.Init, h.Client.State);
+        Assert.Empty(h.Host.Configs);
+    }
+
+    [Fact]
+    public void Probes_that_are_ours_or_for_other_addresses_or_replies_are_no_conflict()
+    {
+        var h = new DhcpClientHarness(ExactOptions(probe: true));
+        h.Start(S(0));
+        h.Deliver(h.Server.Offer(h.LastSent), S(0));
+        h.Deliver(h.Server.Ack(h.LastSent), S(0));
+        // Our own probe looped back, a probe for another address, and a reply with sender 0.0.0.0 (not a probe).
+        h.Arp(new ArpRepr(ArpOperation.Request, h.Host.Mac, Ipv4Address.Any, MacAddress.Zero, Offered), S(0.05));
+        h.Arp(new ArpRepr(ArpOperation.Request, OtherMac, Ipv4Address.Any, MacAddress.Zero, Ipv4Address.Parse("192.168.2.58")), S(0.05));
+        h.Arp(new ArpRepr(ArpOperation.Reply, OtherMac, Ipv4Address.Any, h.Host.Mac, Offered), S(0.05));
+        h.RunUntil(S(1));
+        Assert.Equal(DhcpClientState.Bound, h.Client.State);
+        Assert.Equal(0, h.Client.Counters.Conflicts);
+
+        // Bound, a probe for our address is answered by the stack, not a conflict for the client.
+        h.Arp(new ArpRepr(ArpOperation.Request, OtherMac, Ipv4Address.Any, MacAddress.Zero, Offered), S(2));
+        Assert.Equal(DhcpClientState.Bound, h.Client.State);
+        Assert.Equal(0, h.Client.Counters.Conflicts);
+    }
+
+    [Fact]
     public void Arp_from_ourselves_or_about_other_addresses_is_no_conflict()
     {
         var h = new DhcpClientHarness(ExactOptions(probe: true));

@@ -63,11 +63,15 @@ internal sealed class DhcpClientHarness
         Client.Poll(at);
     }
 
-    /// <summary>Advances to <paramref name="at"/>, then reports an ARP packet from <paramref name="ip"/>/<paramref name="mac"/>.</summary>
-    public void Arp(Ipv4Address ip, MacAddress mac, Instant at)
+    /// <summary>Advances to <paramref name="at"/>, then reports an ARP reply from <paramref name="ip"/>/<paramref name="mac"/>.</summary>
+    public void Arp(Ipv4Address ip, MacAddress mac, Instant at) =>
+        Arp(new ArpRepr(ArpOperation.Reply, mac, ip, Host.Mac, ip), at);
+
+    /// <summary>Advances to <paramref name="at"/>, then reports <paramref name="arp"/> as received.</summary>
+    public void Arp(ArpRepr arp, Instant at)
     {
         RunUntil(at);
-        Client.OnArpObserved(ip, mac, at);
+        Client.OnArpObserved(arp, at);
         Client.Poll(at);
     }
 
