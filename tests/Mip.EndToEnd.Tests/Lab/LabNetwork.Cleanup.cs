@@ -99,8 +99,10 @@ public sealed partial class LabNetwork
         string ownerFile = Path.Combine(StateRoot, name, "owner");
         if (!File.Exists(ownerFile))
         {
-            var netns = new FileInfo(Path.Combine(NetnsDirectory, name));
-            return netns.Exists && DateTime.UtcNow - netns.LastWriteTimeUtc < UnownedGrace;
+            // Being built right now (the owner file is written just after the state directory appears) or left by a
+            // run that died while building: only the age of whatever exists tells them apart.
+            string[] parts0 = [Path.Combine(NetnsDirectory, name), Path.Combine(NetnsDirectory, name + "-s"), Path.Combine(StateRoot, name)];
+            return parts0.Any(p => (File.Exists(p) || Directory.Exists(p)) && DateTime.UtcNow - File.GetLastWriteTimeUtc(p) < UnownedGrace);
         }
         var parts = File.ReadAllText(ownerFile).Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length != 2
