@@ -1,6 +1,6 @@
 using System.Buffers;
-using Grpc.Core;
 using Google.Protobuf;
+using Grpc.Core;
 using Mip.Grpc.V1;
 using Mip.Server.Grpc.Capture;
 using Mip.Server.Hosting;

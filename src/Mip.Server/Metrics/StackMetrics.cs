@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
+using Mip.Server.Grpc;
 using Mip.Stack.Iface;
 using Mip.Stack.Sockets.Dhcp;
-using Mip.Server.Grpc;
 
 namespace Mip.Server.Metrics;
 
