@@ -27,6 +27,7 @@ internal sealed class TcpHarness
     public static readonly MacAddress LocalMac = Fixtures.MacB;
 
     private readonly InMemoryLink _link = new();
+    private readonly Queue<byte[]> _captured = new();
 
     public TcpHarness(Ipv4Address? local = null, Ipv4Address? peer = null, Func<StackOptions, StackOptions>? customize = null)
     {
@@ -35,7 +36,7 @@ internal sealed class TcpHarness
         Stack = StackHarness.Stack(_link.A, LocalMac, StackHarness.Config(LocalIp), Now, 5, customize);
         // Teach the stack the peer's MAC the way a neighbour would: the peer asks for us (RFC 826 adds the asker).
         _link.A.Inject(ArpRequest());
-        Stack.Poll(Now);
+        Poll();
         Drain();
     }
 
@@ -50,24 +51,24 @@ internal sealed class TcpHarness
     public void Advance(TimeSpan by)
     {
         Now += by;
-        Stack.Poll(Now);
+        Poll();
     }
 
     /// <summary>Polls repeatedly, jumping to each timer, until <paramref name="until"/> (inclusive).</summary>
     public void RunUntil(Instant until)
     {
-        Stack.Poll(Now);
+        Poll();
         while (true)
         {
             var next = Stack.NextPollAt(Now);
             if (next > until)
             {
                 Now = until;
-                Stack.Poll(Now);
+                Poll();
                 return;
             }
             Now = next > Now ? next : Now + TimeSpan.FromMilliseconds(1);
-            Stack.Poll(Now);
+            Poll();
         }
     }
 
@@ -75,21 +76,25 @@ internal sealed class TcpHarness
     public void Send(TcpRepr repr, ReadOnlySpan<byte> payload = default)
     {
         _link.A.Inject(Frame(repr, payload));
-        Stack.Poll(Now);
+        Poll();
     }
 
     /// <summary>Injects raw TCP bytes (header + payload, e.g. a kernel fixture) from the peer.</summary>
     public void SendRaw(ReadOnlySpan<byte> tcp)
     {
         _link.A.Inject(Wrap(tcp));
-        Stack.Poll(Now);
+        Poll();
     }
 
     /// <summary>Everything the stack sent since the last call, TCP segments only.</summary>
     public List<Segment> Drain()
     {
         var list = new List<Segment>();
-        while (_link.B.TryTake(out var frame))
+        if (Capture())
+        {
+            Poll();
+        }
+        while (_captured.TryDequeue(out var frame))
         {
             if (!EthernetFrame.TryCreate(frame, out var eth) || eth.EtherType != EtherType.Ipv4)
             {
@@ -108,6 +113,45 @@ internal sealed class TcpHarness
             list.Add(new Segment(repr, tcp.Payload.ToArray(), ip.DontFragment));
         }
         return list;
+    }
+
+    /// <summary>
+    /// Polls the stack and takes what it sent: ARP requests for the peer are answered at once (a live neighbour),
+    /// everything else is kept for <see cref="Drain"/>.
+    /// </summary>
+    private void Poll()
+    {
+        for (int round = 0; round < 4; round++)
+        {
+            Stack.Poll(Now);
+            if (!Capture())
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Moves frames from the wire into the capture; returns true if an ARP request was answered.</summary>
+    private bool Capture()
+    {
+        {
+            bool answered = false;
+            while (_link.B.TryTake(out var frame))
+            {
+                if (EthernetFrame.TryCreate(frame, out var eth) && eth.EtherType == EtherType.Arp)
+                {
+                    if (ArpPacket.TryCreate(eth.Payload, out var arpPacket) && ArpRepr.TryParse(arpPacket, out var arp)
+                        && arp.Operation == ArpOperation.Request && arp.TargetIp == PeerIp)
+                    {
+                        _link.A.Inject(ArpReply());
+                        answered = true;
+                    }
+                    continue;
+                }
+                _captured.Enqueue(frame);
+            }
+            return answered;
+        }
     }
 
     /// <summary>Exactly one segment was sent; returns it.</summary>
@@ -149,6 +193,14 @@ internal sealed class TcpHarness
         EthernetFrame.WriteHeader(frame, LocalMac, PeerMac, EtherType.Ipv4);
         new Ipv4Repr(PeerIp, LocalIp, IpProtocol.Tcp, tcp.Length, 64, 1, true).Emit(frame.AsSpan(14));
         tcp.CopyTo(frame.AsSpan(34));
+        return frame;
+    }
+
+    private byte[] ArpReply()
+    {
+        var frame = new byte[14 + ArpRepr.BufferLength];
+        EthernetFrame.WriteHeader(frame, LocalMac, PeerMac, EtherType.Arp);
+        new ArpRepr(ArpOperation.Reply, PeerMac, PeerIp, LocalMac, LocalIp).Emit(frame.AsSpan(14));
         return frame;
     }
 
