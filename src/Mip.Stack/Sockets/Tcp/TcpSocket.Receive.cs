@@ -208,8 +208,16 @@ public sealed partial class TcpSocket
             payload = payload[(-offset)..];
             offset = 0;
         }
+        // RFC 9293 §3.10.7.4: trim to the window we advertised (the buffer may have a little more room, but a
+        // sender that uses more than we offered is not to be rewarded, and a zero-window probe must not get in).
+        int windowRoom = Math.Max(0, _rcvAdvEdge - (_rcvNxt + offset));
+        if (payload.Length > windowRoom)
+        {
+            payload = payload[..windowRoom];
+            _ackNow = true;
+        }
         bool hadHoles = !_assembler.IsEmpty;
-        int stored = _receiveBuffer.WriteAt(offset, payload);
+        int stored = payload.IsEmpty ? 0 : _receiveBuffer.WriteAt(offset, payload);
         if (stored < payload.Length)
         {
             _ackNow = true; // part of it fell outside the buffer: tell the peer where the window really is
