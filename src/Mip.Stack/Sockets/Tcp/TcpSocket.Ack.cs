@@ -61,9 +61,10 @@ public sealed partial class TcpSocket
             OnNewAck(ack, seg, now);
         }
         else if (ack == _sndUna && payloadLength == 0 && !seg.HasFlag(TcpFlags.Fin) && _sndMax > _sndUna
-            && (window == _sndWnd || sackNews))
+            && window != 0 && (window == _sndWnd || sackNews))
         {
-            // RFC 5681 §2 "duplicate acknowledgment" (RFC 6675 §2: or an ACK carrying new SACK information).
+            // RFC 5681 §2 "duplicate acknowledgment" (RFC 6675 §2: or an ACK carrying new SACK information). A zero
+            // window is excluded: those ACKs answer window probes, they say nothing about loss.
             OnDuplicateAck(now);
         }
         UpdateSendWindow(seg.SequenceNumber, ack, window, now);

@@ -51,7 +51,7 @@ public sealed partial class TcpSocket
     {
         get
         {
-            if (_options.UserTimeout is not TimeSpan timeout || !IsSynchronized)
+            if (_options.UserTimeout is not TimeSpan timeout || State < TcpState.Established)
             {
                 return Instant.MaxValue;
             }

@@ -96,6 +96,7 @@ public sealed partial class TcpSocket
         _tsOffset = tsOffset;
         _rcvShift = options.WindowScaling ? WindowScaleFor(options.MaxReceiveBufferBytes) : (byte)0;
         _lastReceiveAt = now;
+        _lastAckProgressAt = now;
         _drsStart = now;
     }
 
