@@ -242,4 +242,23 @@ public sealed partial class NetStack
             Counters.TcpSegmentsSent++;
         }
     }
+
+    /// <summary>
+    /// An ICMP error quoting one of our TCP segments (RFC 1122 §4.2.3.9, RFC 5927): find the connection from the
+    /// quoted ports and let it judge the quoted sequence number.
+    /// </summary>
+    private void OnTcpIcmpError(Ipv4Address source, Ipv4Address destination, ReadOnlySpan<byte> quoted, IcmpRepr repr, Instant now)
+    {
+        var tuple = new TcpFourTuple(source, System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(quoted),
+            destination, System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(quoted[2..]));
+        if (!_tcpTable.TryGetValue(tuple, out var socket))
+        {
+            return;
+        }
+        var seq = new TcpSeq(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(quoted[4..]));
+        if (repr.Type == IcmpType.DestinationUnreachable)
+        {
+            socket.OnDestinationUnreachable((IcmpUnreachableCode)repr.Code, seq, now);
+        }
+    }
 }

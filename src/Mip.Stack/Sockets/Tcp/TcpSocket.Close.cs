@@ -1,3 +1,4 @@
+using Mip.Stack.Iface;
 using Mip.Stack.Wire;
 
 namespace Mip.Stack.Sockets.Tcp;
@@ -122,4 +123,41 @@ public sealed partial class TcpSocket
 
     /// <summary>Removes a TIME-WAIT connection early (reclaimed under pressure or reused by a new SYN).</summary>
     internal void Reclaim(Instant now) => Terminate(TcpError.None, now);
+
+    private TcpError _softError;
+
+    /// <summary>
+    /// ICMP destination unreachable about a segment we sent. RFC 5927 §4.1: act only if the quoted sequence number is
+    /// one we have outstanding. Fragmentation needed (RFC 1191): the stack has lowered the path MTU; resend at the
+    /// new size now instead of waiting for the timer. Port and protocol unreachable during SYN-SENT are hard errors
+    /// (RFC 1122 §4.2.3.9); everything else is soft: remembered and reported if the connection later times out.
+    /// </summary>
+    internal void OnDestinationUnreachable(IcmpUnreachableCode code, TcpSeq seq, Instant now)
+    {
+        if (!seq.IsInRange(_sndUna, _sndMax) && !(State == TcpState.SynSent && seq == _iss))
+        {
+            return;
+        }
+        switch (code)
+        {
+            case IcmpUnreachableCode.FragmentationNeeded:
+                if (State >= TcpState.Established && _sndMax != _sndUna)
+                {
+                    _sndNxt = _sndUna;
+                    ClearScoreboard();
+                    Output(now);
+                }
+                break;
+            case IcmpUnreachableCode.PortUnreachable or IcmpUnreachableCode.ProtocolUnreachable when State == TcpState.SynSent:
+                Terminate(TcpError.ConnectionRefused, now);
+                break;
+            case IcmpUnreachableCode.NetUnreachable or IcmpUnreachableCode.DestinationNetworkUnknown
+                or IcmpUnreachableCode.NetworkUnreachableForTos or IcmpUnreachableCode.NetworkAdministrativelyProhibited:
+                _softError = TcpError.NetworkUnreachable;
+                break;
+            default:
+                _softError = TcpError.HostUnreachable;
+                break;
+        }
+    }
 }

@@ -68,7 +68,8 @@ public sealed partial class TcpSocket
     {
         if (now >= _connectDeadline && State is TcpState.SynSent or TcpState.SynReceived)
         {
-            Terminate(TcpError.TimedOut, now);
+            // Report why, if an ICMP error said (RFC 1122 §4.2.3.9: soft errors are reported, not acted on).
+            Terminate(_softError != TcpError.None ? _softError : TcpError.TimedOut, now);
             return;
         }
         if (now >= UserTimeoutDeadline)

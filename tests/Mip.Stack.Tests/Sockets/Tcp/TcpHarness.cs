@@ -86,6 +86,27 @@ internal sealed class TcpHarness
         Poll();
     }
 
+    /// <summary>
+    /// An ICMP destination-unreachable from the peer's address quoting a segment we sent (its IPv4 header with
+    /// <paramref name="quotedTotalLength"/> and the first 8 TCP bytes: ports and sequence number).
+    /// </summary>
+    public void SendUnreachable(IcmpUnreachableCode code, Segment quoted, ushort nextHopMtu = 0, int quotedTotalLength = 1500)
+    {
+        var icmp = IcmpRepr.DestinationUnreachable(code, 28, nextHopMtu);
+        var message = new byte[icmp.BufferLength];
+        new Ipv4Repr(LocalIp, PeerIp, IpProtocol.Tcp, quotedTotalLength - 20, 64, 7, true).Emit(message.AsSpan(8));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(28), quoted.Repr.SourcePort);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(message.AsSpan(30), quoted.Repr.DestinationPort);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(message.AsSpan(32), quoted.Seq.Value);
+        icmp.Emit(message);
+        var frame = new byte[14 + 20 + message.Length];
+        EthernetFrame.WriteHeader(frame, LocalMac, PeerMac, EtherType.Ipv4);
+        new Ipv4Repr(PeerIp, LocalIp, IpProtocol.Icmp, message.Length, 64, 2).Emit(frame.AsSpan(14));
+        message.CopyTo(frame.AsSpan(34));
+        _link.A.Inject(frame);
+        Poll();
+    }
+
     /// <summary>Everything the stack sent since the last call, TCP segments only.</summary>
     public List<Segment> Drain()
     {
