@@ -163,8 +163,11 @@ public sealed partial class TcpSocket
         }
         _lastRttSample = null;
 
-        // RFC 6298 §5.2/§5.3: stop the timer when everything is acknowledged, else restart it.
+        // RFC 6298 §5.2/§5.3: stop the timer when everything is acknowledged, else restart it; the tail loss probe
+        // follows (RFC 8985 §7.2), a new one allowed now that the flight moved.
         _rtoAt = _sndMax == _sndUna ? Instant.MaxValue : now + _rtt.Rto;
+        _tlpOutstanding = false;
+        ArmTailLossProbe(now);
     }
 
     private void OnDuplicateAck(Instant now)
@@ -192,6 +195,7 @@ public sealed partial class TcpSocket
         _inRecovery = true;
         _recoveryPoint = _sndMax;
         _highRxt = _sndUna;
+        _tlpAt = Instant.MaxValue;
         _cc.OnCongestionEvent(now, CongestionEvent.FastRetransmit, flight);
         // RFC 5681 §3.2 step 2 / RFC 6675 §5 step 4.3: retransmit the first unacknowledged segment now, whatever
         // the window says.

@@ -91,7 +91,7 @@ public sealed partial class TcpSocket
         {
             Error = error;
         }
-        _rtoAt = _persistAt = _delayedAckAt = _timeWaitAt = _connectDeadline = _lingerAt = Instant.MaxValue;
+        _rtoAt = _persistAt = _delayedAckAt = _timeWaitAt = _connectDeadline = _lingerAt = _tlpAt = Instant.MaxValue;
         _ackNow = false;
         if (error != TcpError.None)
         {

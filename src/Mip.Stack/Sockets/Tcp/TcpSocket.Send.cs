@@ -109,6 +109,10 @@ public sealed partial class TcpSocket
             {
                 _rtt.StartTiming(_sndNxt + length, now);
             }
+            if (isNew && length > 0 && _tlpAt == Instant.MaxValue)
+            {
+                ArmTailLossProbe(now);
+            }
             _sndNxt += length + (sendFin ? 1 : 0);
             if (_sndNxt > _sndMax)
             {

@@ -35,6 +35,7 @@ public sealed partial class TcpSocket
             var next = Instant.Min(Instant.Min(_rtoAt, _persistAt), Instant.Min(_delayedAckAt, _timeWaitAt));
             next = Instant.Min(next, Instant.Min(_connectDeadline, _lingerAt));
             next = Instant.Min(next, Instant.Min(KeepaliveDeadline, UserTimeoutDeadline));
+            next = Instant.Min(next, _tlpAt);
             return next;
         }
     }
@@ -94,6 +95,10 @@ public sealed partial class TcpSocket
             {
                 return;
             }
+        }
+        if (now >= _tlpAt)
+        {
+            SendTailLossProbe(now);
         }
         if (now >= _persistAt)
         {
@@ -157,6 +162,7 @@ public sealed partial class TcpSocket
             AbortWithReset(TcpError.TimedOut, now);
             return;
         }
+        _tlpAt = Instant.MaxValue;
         _cc.OnCongestionEvent(now, CongestionEvent.RetransmissionTimeout, _sndMax - _sndUna);
         _rtt.Backoff();
         _inRecovery = false;
@@ -219,6 +225,7 @@ public sealed partial class TcpSocket
         _persistAt = Instant.MaxValue;
         _delayedAckAt = Instant.MaxValue;
         _lingerAt = Instant.MaxValue;
+        _tlpAt = Instant.MaxValue;
         _timeWaitAt = now + _stack.Options.TcpTimeWait; // RFC 9293 §3.10.7.4: 2 MSL
         _ackNow = true;
     }

@@ -195,6 +195,7 @@ public sealed partial class TcpSocket
         SegmentsReceived = _segmentsReceived,
         RetransmitsRto = _retransmitsRto,
         RetransmitsFast = _retransmitsFast,
+        RetransmitsTlp = _retransmitsTlp,
         DuplicateAcks = _dupAcksTotal,
         OutOfOrderSegments = _outOfOrderSegments,
         SmoothedRtt = _rtt.SmoothedRtt,

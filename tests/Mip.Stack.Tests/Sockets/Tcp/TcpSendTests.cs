@@ -227,4 +227,27 @@ public sealed class TcpSendTests
         Assert.Same(c.Socket, writable);
         Assert.False(h.Stack.TryDequeueTcpActivity(out _)); // once until taken
     }
+
+    [Fact]
+    public void A_lost_tail_is_probed_before_the_RTO()
+    {
+        var h = new TcpHarness();
+        var c = TcpConnection.Accept(h, options: NewRenoNoDelay, sack: true, mss: 1000);
+        var s = c.LocalNext;
+        c.Socket.Send(new byte[3000]);
+        var start = h.Now;
+        h.Advance(TimeSpan.Zero);
+        Assert.Equal(3, h.Drain().Count);
+        // RFC 8985 §7.2: PTO = 2·SRTT (SRTT ~0 here, so the 10 ms floor), well before the 200 ms RTO.
+        h.RunUntil(start + TimeSpan.FromMilliseconds(150));
+        var probe = h.ExpectOne();
+        Assert.Equal(s + 2000, probe.Seq);            // the last segment again: there is no new data
+        Assert.Equal(1000, probe.Payload.Length);
+        Assert.Equal(1, h.Stack.Counters.TcpRetransmitsTlp);
+        Assert.Equal(1, c.Socket.Stats.RetransmitsTlp);
+        h.Send(c.Peer(ack: s + 3000));
+        h.RunUntil(h.Now + TimeSpan.FromSeconds(2));
+        h.ExpectNothing();
+        Assert.Equal(0, h.Stack.Counters.TcpRetransmitsRto);
+    }
 }
