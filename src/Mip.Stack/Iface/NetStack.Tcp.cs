@@ -127,7 +127,9 @@ public sealed partial class NetStack
 
     internal void MarkTcpActivity(TcpSocket socket)
     {
-        if (!socket.ActivityQueued)
+        // Sockets still owned by a listener (half-open or not yet accepted) are the listener's news, reported through
+        // the accept-ready queue; the host looks at their state when it accepts them.
+        if (!socket.ActivityQueued && socket.Listener is null)
         {
             socket.ActivityQueued = true;
             _tcpActivity.Enqueue(socket);

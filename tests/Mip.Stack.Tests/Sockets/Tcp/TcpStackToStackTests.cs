@@ -65,20 +65,26 @@ public sealed class TcpStackToStackTests
         Assert.Equal(SHA256.HashData(bData), SHA256.HashData(atA));
     }
 
-    [Fact]
-    public void Transfer_survives_loss_reordering_and_duplication()
+    [Theory]
+    [InlineData(7, 0.02, false, CongestionAlgorithm.Cubic)]
+    [InlineData(11, 0.05, false, CongestionAlgorithm.Cubic)]
+    [InlineData(13, 0.05, true, CongestionAlgorithm.NewReno)]
+    [InlineData(17, 0.10, false, CongestionAlgorithm.NewReno)]
+    public void Transfer_survives_loss_reordering_and_duplication(int seed, double loss, bool plain, CongestionAlgorithm cc)
     {
         var faults = new FaultOptions
         {
-            DropProbability = 0.02,
+            DropProbability = loss,
             ReorderProbability = 0.02,
             DuplicateProbability = 0.01,
             Delay = TimeSpan.FromMilliseconds(1),
         };
-        using var pair = new TcpPair(new TcpSocketOptions(), faults);
+        // plain: no SACK and no timestamps, so NewReno recovery and Karn's one-segment RTT timing are exercised.
+        var options = new TcpSocketOptions { Sack = !plain, Timestamps = !plain, CongestionControl = cc };
+        using var pair = new TcpPair(options, faults, seed);
         var aData = RandomBytes(1 << 20, 3);
         var bData = RandomBytes(1 << 20, 4);
-        var (atB, atA) = pair.Exchange(aData, bData, TimeSpan.FromSeconds(300));
+        var (atB, atA) = pair.Exchange(aData, bData, TimeSpan.FromSeconds(600));
         int diffB = aData.AsSpan().CommonPrefixLength(atB), diffA = bData.AsSpan().CommonPrefixLength(atA);
         Assert.Equal((aData.Length, bData.Length), (diffB, diffA));
         Assert.Equal(SHA256.HashData(aData), SHA256.HashData(atB));
@@ -102,15 +108,15 @@ internal sealed class TcpPair : IDisposable
     private readonly FaultInjectingDevice? _faultA;
     private readonly FaultInjectingDevice? _faultB;
 
-    public TcpPair(TcpSocketOptions options, FaultOptions? faults = null)
+    public TcpPair(TcpSocketOptions options, FaultOptions? faults = null, int seed = 7)
     {
         var link = _link = new InMemoryLink();
         INetworkDevice devA = link.A;
         INetworkDevice devB = link.B;
         if (faults is not null)
         {
-            _faultA = new FaultInjectingDevice(link.A, faults, new Random(7), () => _now);
-            _faultB = new FaultInjectingDevice(link.B, faults, new Random(8), () => _now);
+            _faultA = new FaultInjectingDevice(link.A, faults, new Random(seed), () => _now);
+            _faultB = new FaultInjectingDevice(link.B, faults, new Random(seed + 1), () => _now);
             devA = _faultA;
             devB = _faultB;
         }
