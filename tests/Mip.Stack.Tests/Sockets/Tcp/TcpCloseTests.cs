@@ -202,4 +202,20 @@ public sealed class TcpCloseTests
         h.Drain();
         Assert.Equal(TcpState.TimeWait, c.Socket.State);
     }
+
+    [Fact]
+    public void Linger_resets_a_close_that_does_not_finish_in_time()
+    {
+        var h = new TcpHarness();
+        var c = TcpConnection.Accept(h, options: new TcpSocketOptions { Linger = TimeSpan.FromSeconds(1), NoDelay = true });
+        c.Socket.Send(new byte[10]);
+        c.Socket.Close();
+        var start = h.Now;
+        h.RunUntil(start + TimeSpan.FromSeconds(0.999));
+        Assert.Equal(TcpState.FinWait1, c.Socket.State);
+        h.RunUntil(start + TimeSpan.FromSeconds(1));
+        Assert.Equal(TcpState.Closed, c.Socket.State);
+        Assert.Equal(TcpError.Aborted, c.Socket.Error);
+        Assert.Equal(TcpFlags.Rst, h.Drain()[^1].Flags);
+    }
 }

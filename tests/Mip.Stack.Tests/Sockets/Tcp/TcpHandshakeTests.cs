@@ -205,4 +205,21 @@ public sealed class TcpHandshakeTests
         Assert.Equal(1, (c - b + 16384) % 16384);
         Assert.Equal(3, h.Stack.TcpSockets.Count);
     }
+
+    [Fact]
+    public void Data_written_while_connecting_leaves_once_established()
+    {
+        var h = new TcpHarness();
+        var socket = h.Stack.ConnectTcp(new Ipv4Endpoint(h.PeerIp, 80), h.Now, new TcpSocketOptions { Sack = false, Timestamps = false });
+        var syn = h.ExpectOne();
+        Assert.True(socket.CanSend);
+        Assert.Equal(5, socket.Send("early"u8));
+        h.Advance(TimeSpan.Zero);
+        h.ExpectNothing(); // no data on a SYN
+        h.Send(TcpHarness.Seg(80, syn.Repr.SourcePort, new TcpSeq(1), syn.Seq + 1, TcpFlags.Syn | TcpFlags.Ack) with { MaxSegmentSize = 1460 });
+        var data = h.ExpectOne(); // the ACK of the SYN carries the data
+        Assert.Equal("early"u8.ToArray(), data.Payload);
+        Assert.Equal(syn.Seq + 1, data.Seq);
+        Assert.Equal(new TcpSeq(2), data.Ack);
+    }
 }
