@@ -160,6 +160,12 @@ public sealed partial class TcpSocket
         {
             _dupAcks = 0;
             _cc.OnAck(now, acked, flight, _lastRttSample, _rtt.SmoothedRtt);
+            if (_recoveryPoint < _sndUna)
+            {
+                // Keep "recover" within 2^31 of SND.UNA, or modular comparison would flip after 2 GiB without loss
+                // and disable fast retransmit. Moving it up to SND.UNA changes nothing in RFC 6582's test.
+                _recoveryPoint = _sndUna;
+            }
         }
         _lastRttSample = null;
 
