@@ -16,6 +16,7 @@ public sealed class TcpReceiveTests
         var c = TcpConnection.Accept(h);
         c.PeerSends(Bytes(100, 1));
         h.ExpectNothing();
+        Assert.Equal(h.Now + TimeSpan.FromMilliseconds(40), h.Stack.NextPollAt(h.Now)); // the host wakes for it
         h.Advance(TimeSpan.FromMilliseconds(39));
         h.ExpectNothing();
         h.Advance(TimeSpan.FromMilliseconds(1));   // RFC 9293 §3.8.6.3: at most the delayed-ACK timeout (40 ms here)

@@ -250,4 +250,34 @@ public sealed class TcpSendTests
         h.ExpectNothing();
         Assert.Equal(0, h.Stack.Counters.TcpRetransmitsRto);
     }
+
+    [Fact]
+    public void RTT_is_measured_from_the_timestamp_echo()
+    {
+        var h = new TcpHarness();
+        var c = TcpConnection.Accept(h, options: NewRenoNoDelay, timestamps: true);
+        Assert.Equal(TimeSpan.Zero, c.Socket.Stats.SmoothedRtt); // the handshake's echo came back at once
+        c.Socket.Send(new byte[100]);
+        h.Advance(TimeSpan.Zero);
+        var data = h.ExpectOne();
+        h.Advance(TimeSpan.FromMilliseconds(100));
+        h.Send(c.Peer(ack: c.LocalNext + 100) with { Timestamp = new TcpTimestamp(++h.PeerTsVal, data.Repr.Timestamp!.Value.TsVal) });
+        // RFC 7323 §4 sample of 100 ms; RFC 6298 §2.3: SRTT = 7/8·0 + 1/8·100 ms.
+        Assert.Equal(TimeSpan.FromMilliseconds(12.5), c.Socket.Stats.SmoothedRtt);
+    }
+
+    [Fact]
+    public void Karn_takes_no_sample_from_a_retransmitted_segment()
+    {
+        var h = new TcpHarness();
+        var c = TcpConnection.Accept(h, options: NewRenoNoDelay);
+        c.Socket.Send(new byte[100]);
+        var start = h.Now;
+        h.Advance(TimeSpan.Zero);
+        h.RunUntil(start + TimeSpan.FromMilliseconds(300)); // one RTO retransmission at 200 ms
+        Assert.Equal(2, h.Drain().Count);
+        h.Send(c.Peer(ack: c.LocalNext + 100));
+        // RFC 6298 §3: the ACK could be for either copy: SRTT keeps the handshake's value.
+        Assert.Equal(TimeSpan.Zero, c.Socket.Stats.SmoothedRtt);
+    }
 }
