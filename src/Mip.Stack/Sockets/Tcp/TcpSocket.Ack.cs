@@ -73,6 +73,7 @@ public sealed partial class TcpSocket
         {
             case TcpState.FinWait1 when _finAcked:
                 SetState(TcpState.FinWait2, now);
+                ArmOrphanFinTimeout(now);
                 break;
             case TcpState.Closing when _finAcked:
                 SetState(TcpState.TimeWait, now);

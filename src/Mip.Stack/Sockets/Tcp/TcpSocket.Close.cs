@@ -60,6 +60,25 @@ public sealed partial class TcpSocket
         {
             _lingerAt = now + linger;
         }
+        ArmOrphanFinTimeout(now);
+    }
+
+    /// <summary>
+    /// Our FIN is acknowledged: lingering is over (the data got there). If the application has closed the socket, a
+    /// peer that never sends its FIN must not keep it in FIN-WAIT-2 forever: it is dropped after the TIME-WAIT
+    /// period, like Linux's tcp_fin_timeout (RFC 9293 leaves FIN-WAIT-2 unbounded; RFC 1122 §4.2.2.20 allows this).
+    /// </summary>
+    private void ArmOrphanFinTimeout(Instant now)
+    {
+        if (State != TcpState.FinWait2)
+        {
+            return;
+        }
+        _lingerAt = Instant.MaxValue;
+        if (_userClosed && _timeWaitAt == Instant.MaxValue)
+        {
+            _timeWaitAt = now + _stack.Options.TcpTimeWait;
+        }
     }
 
     /// <summary>Resets the connection now (RFC 9293 §3.10.5 ABORT): RST to the peer, socket freed.</summary>

@@ -218,4 +218,34 @@ public sealed class TcpCloseTests
         Assert.Equal(TcpError.Aborted, c.Socket.Error);
         Assert.Equal(TcpFlags.Rst, h.Drain()[^1].Flags);
     }
+
+    [Fact]
+    public void A_closed_socket_does_not_wait_in_FIN_WAIT_2_forever()
+    {
+        var h = new TcpHarness(customize: o => new StackOptions { Mac = o.Mac, StaticIpv4 = o.StaticIpv4, TcpTimeWait = TimeSpan.FromSeconds(30) });
+        var c = TcpConnection.Accept(h);
+        c.Socket.Close();
+        h.Advance(TimeSpan.Zero);
+        h.ExpectOne();
+        h.Send(c.Peer(ack: c.LocalNext + 1));
+        Assert.Equal(TcpState.FinWait2, c.Socket.State);
+        h.RunUntil(h.Now + TimeSpan.FromSeconds(29));
+        Assert.Equal(TcpState.FinWait2, c.Socket.State);
+        h.RunUntil(h.Now + TimeSpan.FromSeconds(1));
+        Assert.Equal(TcpState.Closed, c.Socket.State);
+        Assert.Empty(h.Stack.TcpSockets);
+    }
+
+    [Fact]
+    public void A_half_closed_socket_still_open_for_reading_waits_in_FIN_WAIT_2()
+    {
+        var h = new TcpHarness(customize: o => new StackOptions { Mac = o.Mac, StaticIpv4 = o.StaticIpv4, TcpTimeWait = TimeSpan.FromSeconds(30) });
+        var c = TcpConnection.Accept(h);
+        c.Socket.Shutdown();
+        h.Advance(TimeSpan.Zero);
+        h.ExpectOne();
+        h.Send(c.Peer(ack: c.LocalNext + 1));
+        h.RunUntil(h.Now + TimeSpan.FromSeconds(300));
+        Assert.Equal(TcpState.FinWait2, c.Socket.State); // the application may still read: no timeout
+    }
 }
