@@ -217,8 +217,7 @@ public sealed partial class TcpSocket
     public override string ToString() => $"tcp#{Id} {LocalEndpoint} -> {RemoteEndpoint} {State}";
 
     /// <summary>States in which sequence numbers of both sides are known (RFC 9293 §3.3.2).</summary>
-    private bool IsSynchronized => State >= TcpState.Established
-        || (State == TcpState.SynReceived);
+    private bool IsSynchronized => State >= TcpState.SynReceived;
 
     private ICongestionControl NewCongestionControl(int mss) => _options.CongestionControl == CongestionAlgorithm.NewReno
         ? new NewReno(mss)
