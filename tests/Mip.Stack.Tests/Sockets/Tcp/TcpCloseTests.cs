@@ -248,4 +248,26 @@ public sealed class TcpCloseTests
         h.RunUntil(h.Now + TimeSpan.FromSeconds(300));
         Assert.Equal(TcpState.FinWait2, c.Socket.State); // the application may still read: no timeout
     }
+
+    [Fact]
+    public void With_timestamps_only_a_newer_TSval_reuses_a_TIME_WAIT_tuple()
+    {
+        var h = new TcpHarness();
+        var c = TcpConnection.Accept(h, timestamps: true);
+        ToTimeWait(h, c);
+        // RFC 6191 §2: a SYN whose timestamp is not newer than TS.Recent belongs to the old incarnation.
+        h.Send(TcpHarness.Seg(TcpConnection.PeerPort, TcpConnection.LocalPort, c.PeerNext + 100_000, default, TcpFlags.Syn) with
+        {
+            Timestamp = new TcpTimestamp(h.PeerTsVal - 10, 0),
+        });
+        var answer = h.ExpectOne();
+        Assert.Equal(TcpFlags.Ack, answer.Flags); // acknowledged as a stray segment, not a new connection
+        Assert.Equal(TcpState.TimeWait, c.Socket.State);
+        h.Send(TcpHarness.Seg(TcpConnection.PeerPort, TcpConnection.LocalPort, c.PeerNext - 5, default, TcpFlags.Syn) with
+        {
+            Timestamp = new TcpTimestamp(h.PeerTsVal + 10, 0),
+        });
+        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, h.ExpectOne().Flags);
+        Assert.Equal(TcpState.Closed, c.Socket.State);
+    }
 }
