@@ -193,7 +193,7 @@ public sealed partial class TcpSocket
         // RFC 6582 §3.2 step 2 / RFC 6675 §5: enter recovery on the third duplicate ACK (or when the scoreboard
         // already says SND.UNA is lost), unless these duplicates are still echoes of data sent before the previous
         // episode ended (SND.UNA below "recover"; we allow SND.UNA == recover, the ACK that ended that episode).
-        bool lost = _dupAcks >= DupThresh || (_sackEnabled && IsLost(_sndUna));
+        bool lost = _dupAcks >= EarlyRetransmitThreshold() || (_sackEnabled && IsLost(_sndUna));
         if (!lost || _sndUna < _recoveryPoint)
         {
             return;
@@ -210,6 +210,18 @@ public sealed partial class TcpSocket
     }
 
     private TimeSpan? _lastRttSample;
+
+    /// <summary>
+    /// RFC 5827 (early retransmit): with fewer than four segments outstanding and nothing new that could be sent, three
+    /// duplicate ACKs can never arrive; oseg − 1 of them are enough then.
+    /// </summary>
+    private int EarlyRetransmitThreshold()
+    {
+        long outstanding = _sndMax - _sndUna;
+        int segments = (int)Math.Min(DupThresh + 1, (outstanding + _sendMss - 1) / Math.Max(1, _sendMss));
+        bool newDataSendable = _sendBuffer.Count - (_sndMax - _bufferSeq) > 0 && _sndWnd > outstanding;
+        return segments <= DupThresh && !newDataSendable ? Math.Max(1, segments - 1) : DupThresh;
+    }
 
     /// <summary>
     /// An RTT sample: from the echoed timestamp when timestamps are on (RFC 7323 §4.1, unambiguous even for

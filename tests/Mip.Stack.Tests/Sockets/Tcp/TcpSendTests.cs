@@ -280,4 +280,20 @@ public sealed class TcpSendTests
         // RFC 6298 §3: the ACK could be for either copy: SRTT keeps the handshake's value.
         Assert.Equal(TimeSpan.Zero, c.Socket.Stats.SmoothedRtt);
     }
+
+    [Fact]
+    public void Early_retransmit_needs_fewer_duplicates_when_few_segments_are_outstanding()
+    {
+        var h = new TcpHarness();
+        var c = TcpConnection.Accept(h, options: NewRenoNoDelay, mss: 1000);
+        var s = c.LocalNext;
+        c.Socket.Send(new byte[2000]);
+        h.Advance(TimeSpan.Zero);
+        Assert.Equal(2, h.Drain().Count);
+        // Two segments out, the first lost: only one duplicate ACK can come (RFC 5827: threshold oseg − 1 = 1).
+        h.Send(c.Peer(ack: s));
+        var retransmit = h.ExpectOne();
+        Assert.Equal(s, retransmit.Seq);
+        Assert.Equal(1, h.Stack.Counters.TcpRetransmitsFast);
+    }
 }
