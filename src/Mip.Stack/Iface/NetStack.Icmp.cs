@@ -143,6 +143,10 @@ public sealed partial class NetStack
             _pathMtu.Reduce(original.Destination, mtu, _device.Mtu, now);
         }
         var quoted = original.Payload;
+        if (original.Protocol == IpProtocol.Tcp && original.FragmentOffset == 0 && quoted.Length >= 8)
+        {
+            OnTcpIcmpError(original.Source, original.Destination, quoted, repr, now);
+        }
         if (original.Protocol == IpProtocol.Icmp && original.FragmentOffset == 0 && quoted.Length >= IcmpPacket.HeaderLength
             && quoted[0] == (byte)IcmpType.EchoRequest)
         {

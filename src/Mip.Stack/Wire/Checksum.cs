@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.Intrinsics;
 
 namespace Mip.Stack.Wire;
 
@@ -10,6 +11,39 @@ public static class Checksum
     {
         ulong acc = sum;
         int i = 0;
+        if (BitConverter.IsLittleEndian && data.Length >= 32)
+        {
+            // Fast path for payloads: sum 64-bit native (little-endian) words as 32-bit halves, so no carry is lost,
+            // then swap the folded 16-bit result back: the one's complement sum commutes with byte swapping
+            // (RFC 1071 §2(B)), so this equals the big-endian word sum.
+            ulong le = 0;
+            ref byte start = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(data);
+            if (Vector256.IsHardwareAccelerated && data.Length >= 64)
+            {
+                // The same sum of little-endian 32-bit words, eight at a time, widened to 64-bit lanes.
+                var lanes0 = Vector256<ulong>.Zero;
+                var lanes1 = Vector256<ulong>.Zero;
+                int vectorEnd = data.Length & ~31;
+                for (; i < vectorEnd; i += 32)
+                {
+                    var words = Vector256.LoadUnsafe(ref start, (nuint)i).AsUInt32();
+                    var (low, high) = Vector256.Widen(words);
+                    lanes0 += low;
+                    lanes1 += high;
+                }
+                le += Vector256.Sum(lanes0 + lanes1);
+            }
+            int end = data.Length & ~7;
+            for (; i < end; i += 8)
+            {
+                ulong w = System.Runtime.CompilerServices.Unsafe.ReadUnaligned<ulong>(ref System.Runtime.CompilerServices.Unsafe.Add(ref start, i));
+                le += (w & 0xFFFF_FFFF) + (w >> 32);
+            }
+            uint folded = FoldTo32(le);
+            folded = (folded & 0xFFFF) + (folded >> 16);
+            folded = (folded & 0xFFFF) + (folded >> 16);
+            acc += ((folded & 0xFF) << 8) | (folded >> 8);
+        }
         // Sum 32-bit big-endian words into a 64-bit accumulator; carries are folded at the end (RFC 1071 §2(B)).
         for (; i + 4 <= data.Length; i += 4)
         {
