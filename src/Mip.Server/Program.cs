@@ -1,3 +1,4 @@
+using Mip.Server.Demo;
 using Mip.Server.Hosting;
 using Mip.Stack.Iface;
 using Mip.Stack.Pcap;
@@ -18,6 +19,8 @@ internal static class Program
         ["--dns"] = "Mip:Dns",
         ["--hostname"] = "Mip:Hostname",
         ["--udp-echo-port"] = "Mip:UdpEchoPort",
+        ["--http-port"] = "Mip:HttpPort",
+        ["--http-max-connections"] = "Mip:HttpMaxConnections",
         ["--resolve-on-ready"] = "Mip:ResolveOnReady",
         ["--pcap-file"] = "Mip:PcapFile",
     };
@@ -38,6 +41,12 @@ internal static class Program
         catch (OptionsException ex)
         {
             Console.Error.WriteLine($"mip-server: {ex.Message}");
+            return 2;
+        }
+
+        if (mip.HttpPort is < 0 or > 65535 || mip.HttpMaxConnections < 1)
+        {
+            Console.Error.WriteLine("mip-server: --http-port must be 0-65535 and --http-max-connections at least 1");
             return 2;
         }
 
@@ -81,6 +90,8 @@ internal static class Program
             builder.Services.AddSingleton<ILoopWaiter>(waiter);
             builder.Services.AddSingleton(sp => new StackEventLogger(sp.GetRequiredService<ILogger<StackEventLogger>>(), Console.Out));
             builder.Services.AddSingleton<DemoServices>();
+            builder.Services.AddSingleton(new HttpDemoOptions { Port = (ushort)mip.HttpPort, MaxConnections = mip.HttpMaxConnections });
+            builder.Services.AddSingleton<HttpDemoServer>();
             builder.Services.AddSingleton<StackHostedService>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<StackHostedService>());
             builder.Build().Run();

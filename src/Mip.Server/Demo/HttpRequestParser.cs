@@ -59,6 +59,9 @@ internal sealed partial class HttpRequestParser
     /// <summary>Whether no byte of a request has been consumed since the last <see cref="Reset"/> (an idle connection).</summary>
     public bool IsIdle => _state == State.Head && _headLength == 0;
 
+    /// <summary>Whether <see cref="HttpParseStatus.MessageComplete"/> was reached (the whole request is read).</summary>
+    public bool IsMessageComplete => _state == State.Done;
+
     /// <summary>Body bytes still expected for a Content-Length body.</summary>
     public long RemainingContentLength => _state == State.FixedBody ? _remaining : 0;
 

@@ -1,3 +1,4 @@
+using Mip.Server.Demo;
 using Mip.Stack;
 using Mip.Stack.Iface;
 using Mip.Stack.Phy;
@@ -11,6 +12,7 @@ internal sealed partial class StackHostedService(
     ILoopWaiter waiter,
     StackEventLogger eventLogger,
     DemoServices demo,
+    HttpDemoServer http,
     ILogger<StackHostedService> logger) : IHostedService, IDisposable
 {
     private StackLoop? _loop;
@@ -27,6 +29,10 @@ internal sealed partial class StackHostedService(
         _loop.AddEventSink(eventLogger.OnEvent);
         _loop.AddEventSink(ev => demo.OnEvent(stack, ev, ev.At));
         _loop.AddPollHook(demo.Poll);
+        if (http.Options.Port != 0)
+        {
+            _loop.AddPollHook(http.Poll);
+        }
         LogStarting(stackOptions.Mac.ToString(), stackOptions.StaticIpv4?.ToString() ?? "DHCP");
         _loop.Start();
         return Task.CompletedTask;
