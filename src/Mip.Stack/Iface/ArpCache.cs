@@ -15,6 +15,9 @@ internal sealed class ArpCache
 
     public int Count => _entries.Count;
 
+    /// <summary>Bumped whenever an entry leaves the table, so holders of a cached entry (TCP sockets) know to look again.</summary>
+    public int Version { get; private set; }
+
     public bool TryGet(Ipv4Address ip, out ArpCacheEntry entry) => _entries.TryGetValue(ip, out entry!);
 
     /// <summary>
@@ -39,13 +42,18 @@ internal sealed class ArpCache
                 return null;
             }
             _entries.Remove(evicted.Ip);
+            Version++;
         }
         var entry = new ArpCacheEntry(ip, now);
         _entries.Add(ip, entry);
         return entry;
     }
 
-    public void Remove(ArpCacheEntry entry) => _entries.Remove(entry.Ip);
+    public void Remove(ArpCacheEntry entry)
+    {
+        _entries.Remove(entry.Ip);
+        Version++;
+    }
 
     public Dictionary<Ipv4Address, ArpCacheEntry>.ValueCollection Entries => _entries.Values;
 }

@@ -55,4 +55,16 @@ public enum DropReason : byte
     PacketTooBig = 24,
     /// <summary>A fragment inconsistent with the others of its datagram (length, overlap, beyond 65535 bytes).</summary>
     BadFragment = 25,
+    /// <summary>TCP segment to a port with no socket or listener (answered with RST, RFC 9293 §3.10.7.1).</summary>
+    TcpNoSocket = 26,
+    /// <summary>TCP segment outside the receive window, or otherwise unacceptable (RFC 9293 §3.10.7.4).</summary>
+    TcpNotAcceptable = 27,
+    /// <summary>TCP segment with an old timestamp (PAWS, RFC 7323 §5).</summary>
+    TcpPaws = 28,
+    /// <summary>Out-of-order TCP data that did not fit the reassembly table or the receive buffer.</summary>
+    TcpReceiveOverflow = 29,
+    /// <summary>SYN or handshake-completing ACK dropped because the listener's queues were full.</summary>
+    TcpListenOverflow = 30,
+    /// <summary>TCP header malformed (bad data offset, option lengths, port zero).</summary>
+    TcpMalformed = 31,
 }

@@ -116,6 +116,9 @@ public sealed partial class NetStack
             case IpProtocol.Udp:
                 ProcessUdp(delivery, payload, now);
                 break;
+            case IpProtocol.Tcp:
+                ProcessTcp(delivery, payload, now);
+                break;
             default:
                 Counters.Drop(DropReason.UnknownProtocol);
                 // RFC 1122 §3.2.2.1: a host should report an unknown transport protocol with "protocol unreachable".

@@ -107,6 +107,7 @@ public sealed partial class NetStack : IDhcpHost, IDnsTransport
         {
             component.Poll(now);
         }
+        PollTcp(now);
         if (_announcePending && IsLinkUp && _ipv4 is { } config)
         {
             _announcePending = false;
@@ -126,6 +127,7 @@ public sealed partial class NetStack : IDhcpHost, IDnsTransport
         }
         var next = Instant.Min(ArpNextDeadline(), _reassembler.NextDeadline);
         next = Instant.Min(next, _pathMtu.NextDeadline);
+        next = Instant.Min(next, TcpNextDeadline(now));
         foreach (var component in _components)
         {
             next = Instant.Min(next, component.NextDeadline);

@@ -44,6 +44,29 @@ public sealed class StackCounters
     public long DatagramsReassembled { get; internal set; }
     public long DatagramsFragmented { get; internal set; }
 
+    public long TcpSegmentsReceived { get; internal set; }
+    public long TcpSegmentsSent { get; internal set; }
+    /// <summary>Segments retransmitted because the retransmission timer expired (RFC 6298 §5.4).</summary>
+    public long TcpRetransmitsRto { get; internal set; }
+    /// <summary>Segments retransmitted by fast retransmit / SACK loss recovery (RFC 6582, RFC 6675).</summary>
+    public long TcpRetransmitsFast { get; internal set; }
+    /// <summary>Tail loss probes (RFC 8985 §7).</summary>
+    public long TcpRetransmitsTlp { get; internal set; }
+    public long TcpOutOfOrderSegments { get; internal set; }
+    public long TcpDuplicateAcks { get; internal set; }
+    public long TcpResetsSent { get; internal set; }
+    public long TcpResetsReceived { get; internal set; }
+    public long TcpSynCookiesSent { get; internal set; }
+    public long TcpSynCookiesAccepted { get; internal set; }
+    /// <summary>Challenge ACKs sent (RFC 5961); those suppressed by the rate limit are not counted here.</summary>
+    public long TcpChallengeAcks { get; internal set; }
+    /// <summary>SYNs dropped because the global half-open cap was reached and no cookie could be sent.</summary>
+    public long TcpHalfOpenDropped { get; internal set; }
+    public long TcpActiveOpens { get; internal set; }
+    public long TcpPassiveOpens { get; internal set; }
+    /// <summary>TIME_WAIT connections ended early: table full or reused by a new SYN (RFC 6191).</summary>
+    public long TcpTimeWaitReclaimed { get; internal set; }
+
     /// <summary>Events discarded because the event queue was full (the oldest go first).</summary>
     public long EventsDropped { get; internal set; }
 

@@ -54,4 +54,22 @@ public sealed class StackOptions
 
     /// <summary>DNS resolver settings (timeouts, attempts, cache size). Default: <see cref="DnsResolverOptions"/>'s.</summary>
     public DnsResolverOptions Dns { get; init; } = new();
+
+    /// <summary>How long a closed connection stays in TIME_WAIT (2·MSL, RFC 9293 §3.4.2). Default 60 s (Linux).</summary>
+    public TimeSpan TcpTimeWait { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Most connections kept in TIME_WAIT; beyond it the oldest is dropped (Linux's tcp_max_tw_buckets idea). Default
+    /// 4096.
+    /// </summary>
+    public int TcpMaxTimeWait { get; init; } = 4096;
+
+    /// <summary>
+    /// Half-open (SYN_RECEIVED) connections across all listeners; beyond it listeners answer with SYN cookies
+    /// (RFC 4987 §3.6). Default 1024.
+    /// </summary>
+    public int TcpMaxHalfOpen { get; init; } = 1024;
+
+    /// <summary>RFC 5961 §7 challenge ACKs per second, stack-wide (Linux's tcp_challenge_ack_limit). Default 1000.</summary>
+    public int TcpChallengeAckLimit { get; init; } = 1000;
 }

@@ -10,13 +10,20 @@ namespace Mip.Stack.Storage;
 /// </summary>
 internal sealed class RingBuffer
 {
+    private readonly bool _holdsDataBeyondCount;
     private byte[] _buffer;
     private int _head;
 
-    public RingBuffer(int capacity)
+    /// <param name="capacity">Size in bytes.</param>
+    /// <param name="holdsDataBeyondCount">
+    /// True for a receive buffer that keeps out-of-order bytes past the readable ones (<see cref="WriteAt"/>): the
+    /// ring must then never move its head when it runs empty, or those bytes would lose their place.
+    /// </param>
+    public RingBuffer(int capacity, bool holdsDataBeyondCount = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         _buffer = new byte[capacity];
+        _holdsDataBeyondCount = holdsDataBeyondCount;
     }
 
     public int Capacity => _buffer.Length;
@@ -64,8 +71,9 @@ internal sealed class RingBuffer
     {
         int n = Math.Clamp(count, 0, Count);
         Count -= n;
-        // An empty ring restarts at index 0 so the next write is one contiguous span.
-        _head = Count == 0 ? 0 : Wrap(_head + n);
+        // An empty ring restarts at index 0 so the next write is one contiguous span, unless bytes written past the
+        // readable ones (out-of-order data) must keep their position.
+        _head = Count == 0 && !_holdsDataBeyondCount ? 0 : Wrap(_head + n);
         return n;
     }
 

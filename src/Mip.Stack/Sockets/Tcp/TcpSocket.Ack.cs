@@ -1,0 +1,226 @@
+using Mip.Stack.Wire;
+
+namespace Mip.Stack.Sockets.Tcp;
+
+/// <remarks>
+/// Loss recovery and the congestion controller. With SACK the socket runs RFC 6675 conservative recovery: on entry
+/// cwnd is ssthresh (RFC 6675 §5 step 4.2), and the sending limit during recovery is <c>ssthresh - pipe</c>; the
+/// controller's NewReno inflation (cwnd = ssthresh + 3·SMSS, +1 SMSS per duplicate ACK) is therefore not used and
+/// <see cref="ICongestionControl.OnDuplicateAck"/> is not called: pipe already counts what left the network.
+/// Without SACK it is RFC 6582 NewReno: the controller's inflated cwnd against FlightSize. In both cases partial ACKs
+/// go to <see cref="ICongestionControl.OnAck"/> and the ACK reaching the recovery point to
+/// <see cref="ICongestionControl.OnRecoveryExit"/>, as the controller's contract says.
+/// </remarks>
+public sealed partial class TcpSocket
+{
+    /// <summary>RFC 5681 §3.2 / RFC 6675 §2: DupThresh.</summary>
+    private const int DupThresh = 3;
+
+    private int _dupAcks;
+    private bool _inRecovery;
+    private TcpSeq _recoveryPoint;
+    private TcpSeq _highRxt;
+    private Instant _lastAckProgressAt;
+
+    /// <summary>
+    /// The fifth check of RFC 9293 §3.10.7.4 with RFC 5961 §5.2's acceptable range. Returns false when the segment is
+    /// to be dropped.
+    /// </summary>
+    private bool ProcessAck(in TcpRepr seg, int payloadLength, Instant now)
+    {
+        var ack = seg.AcknowledgmentNumber;
+        if (State == TcpState.SynReceived)
+        {
+            if (!(ack > _sndUna && ack <= _sndMax))
+            {
+                // RFC 9293 §3.10.7.4: an unacceptable ACK in SYN-RECEIVED gets <SEQ=SEG.ACK><CTL=RST>.
+                _stack.SendTcpReset(Tuple, ack, default, false, now);
+                return false;
+            }
+            AcknowledgeSyn(ack, seg, now);
+            _sndWl1 = seg.SequenceNumber - 1; // force the window update below
+            UpdateSendWindow(seg.SequenceNumber, ack, seg.Window << _sndShift, now);
+            SetState(_finQueued ? TcpState.FinWait1 : TcpState.Established, now);
+            return true;
+        }
+
+        // RFC 5961 §5.2: acceptable iff SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT (SND.NXT here is the highest
+        // sent, _sndMax). Anything else gets a (rate-limited) challenge ACK and is dropped.
+        if (ack > _sndMax || ack < _sndUna - (int)Math.Min(_maxSndWnd, int.MaxValue))
+        {
+            SendChallengeAck(now);
+            return false;
+        }
+
+        // RFC 2018 §8 / RFC 6675: fold SACK information into the scoreboard before deciding what the ACK means.
+        bool sackNews = _sackEnabled && !seg.SackBlocks.IsEmpty && UpdateScoreboard(seg.SackBlocks, ack);
+
+        long window = (long)seg.Window << _sndShift;
+        if (ack > _sndUna)
+        {
+            OnNewAck(ack, seg, now);
+        }
+        else if (ack == _sndUna && payloadLength == 0 && !seg.HasFlag(TcpFlags.Fin) && _sndMax > _sndUna
+            && (window == _sndWnd || sackNews))
+        {
+            // RFC 5681 §2 "duplicate acknowledgment" (RFC 6675 §2: or an ACK carrying new SACK information).
+            OnDuplicateAck(now);
+        }
+        UpdateSendWindow(seg.SequenceNumber, ack, window, now);
+
+        switch (State)
+        {
+            case TcpState.FinWait1 when _finAcked:
+                SetState(TcpState.FinWait2, now);
+                break;
+            case TcpState.Closing when _finAcked:
+                SetState(TcpState.TimeWait, now);
+                EnterTimeWait(now);
+                return false;
+            case TcpState.LastAck when _finAcked:
+                Terminate(TcpError.None, now);
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>RFC 9293 §3.10.7.4: update SND.WND only from a segment newer than the last one that set it.</summary>
+    private void UpdateSendWindow(TcpSeq seq, TcpSeq ack, long window, Instant now)
+    {
+        if (_sndWl1 < seq || (_sndWl1 == seq && _sndWl2 <= ack))
+        {
+            bool opened = _sndWnd == 0 && window > 0;
+            _sndWnd = window;
+            _maxSndWnd = Math.Max(_maxSndWnd, window);
+            _sndWl1 = seq;
+            _sndWl2 = ack;
+            if (opened)
+            {
+                // The zero window opened: stop probing (RFC 9293 §3.8.6.1).
+                _persistAt = Instant.MaxValue;
+                _persistBackoff = 0;
+            }
+            if (window > 0)
+            {
+                _persistSince = Instant.MaxValue;
+            }
+        }
+    }
+
+    private void OnNewAck(TcpSeq ack, in TcpRepr seg, Instant now)
+    {
+        int acked = ack - _sndUna;
+        SampleRtt(ack, seg, now);
+
+        // Acknowledged data leaves the send buffer; the FIN is one more sequence number after it.
+        int dataAcked = Math.Clamp(ack - _bufferSeq, 0, _sendBuffer.Count);
+        if (dataAcked > 0)
+        {
+            _sendBuffer.Discard(dataAcked);
+            _bufferSeq += dataAcked;
+            _bytesAcked += dataAcked;
+            _stack.MarkTcpActivity(this); // writable
+        }
+        if (_finQueued && ack == FinSeq + 1)
+        {
+            _finAcked = true;
+        }
+        _sndUna = ack;
+        if (_sndNxt < _sndUna)
+        {
+            _sndNxt = _sndUna; // after a go-back-N rewind, or a window probe that was accepted
+        }
+        RemoveScoreboardBelow(_sndUna);
+        _lastAckProgressAt = now;
+        _rtoRetries = 0;
+
+        long flight = _sndMax - _sndUna;
+        if (_inRecovery)
+        {
+            if (ack >= _recoveryPoint)
+            {
+                // RFC 6582 §3.2 step 6 / RFC 6675 §5: the recovery point is acknowledged, recovery ends.
+                _inRecovery = false;
+                _dupAcks = 0;
+                _cc.OnRecoveryExit(now, flight);
+            }
+            else
+            {
+                // Partial ACK (RFC 6582 §3.2 step 5): without SACK the next hole is the segment at SND.UNA, resend it
+                // at once; with SACK the scoreboard's NextSeg finds it.
+                _cc.OnAck(now, acked, flight, null, _rtt.SmoothedRtt);
+                if (!_sackEnabled)
+                {
+                    RetransmitFirst(now, fast: true);
+                }
+            }
+        }
+        else
+        {
+            _dupAcks = 0;
+            _cc.OnAck(now, acked, flight, _lastRttSample, _rtt.SmoothedRtt);
+        }
+        _lastRttSample = null;
+
+        // RFC 6298 §5.2/§5.3: stop the timer when everything is acknowledged, else restart it.
+        _rtoAt = _sndMax == _sndUna ? Instant.MaxValue : now + _rtt.Rto;
+    }
+
+    private void OnDuplicateAck(Instant now)
+    {
+        _dupAcks++;
+        _dupAcksTotal++;
+        _stack.Counters.TcpDuplicateAcks++;
+        if (_inRecovery)
+        {
+            if (!_sackEnabled)
+            {
+                _cc.OnDuplicateAck(now); // RFC 6582 §3.2 step 3: inflate; Output may send new data
+            }
+            return;
+        }
+        // RFC 6582 §3.2 step 2 / RFC 6675 §5: enter recovery on the third duplicate ACK (or when the scoreboard
+        // already says SND.UNA is lost), unless these duplicates are still echoes of data sent before the previous
+        // episode ended (SND.UNA below "recover"; we allow SND.UNA == recover, the ACK that ended that episode).
+        bool lost = _dupAcks >= DupThresh || (_sackEnabled && IsLost(_sndUna));
+        if (!lost || _sndUna < _recoveryPoint)
+        {
+            return;
+        }
+        long flight = _sndMax - _sndUna;
+        _inRecovery = true;
+        _recoveryPoint = _sndMax;
+        _highRxt = _sndUna;
+        _cc.OnCongestionEvent(now, CongestionEvent.FastRetransmit, flight);
+        // RFC 5681 §3.2 step 2 / RFC 6675 §5 step 4.3: retransmit the first unacknowledged segment now, whatever
+        // the window says.
+        RetransmitFirst(now, fast: true);
+    }
+
+    private TimeSpan? _lastRttSample;
+
+    /// <summary>
+    /// An RTT sample: from the echoed timestamp when timestamps are on (RFC 7323 §4.1, unambiguous even for
+    /// retransmitted data), else from the single timed segment under Karn's rule (RFC 6298 §3).
+    /// </summary>
+    private void SampleRtt(TcpSeq ack, in TcpRepr seg, Instant now)
+    {
+        if (_tsEnabled && seg.Timestamp is TcpTimestamp ts && ts.TsEcr != 0)
+        {
+            uint ms = unchecked(TsNow(now) - ts.TsEcr);
+            if (ms < 60_000)
+            {
+                var sample = TimeSpan.FromMilliseconds(ms);
+                // RFC 7323 Appendix G: with a sample per ACK, shrink the gains by the ACKs expected per RTT.
+                int expected = (int)Math.Max(1, (_sndMax - _sndUna) / Math.Max(1, 2 * _sendMss));
+                _rtt.AddSample(sample, expected);
+                _lastRttSample = sample;
+            }
+            return;
+        }
+        if (_rtt.OnAck(ack, now))
+        {
+            _lastRttSample = _rtt.SmoothedRtt; // the estimator keeps the raw sample; SRTT is close enough for HyStart
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using Mip.Stack.Wire;
+
+namespace Mip.Stack.Sockets.Tcp;
+
+/// <summary>
+/// The sender's SACK scoreboard (RFC 6675 §3): the peer's SACKed ranges above SND.UNA, sorted and disjoint, in
+/// preallocated arrays. Holes between them are what IsLost, pipe and NextSeg (RFC 6675 §4) reason about. Every
+/// octet of a hole has the same SACKed data above it, so the RFC's per-octet rules are evaluated once per hole.
+/// </summary>
+public sealed partial class TcpSocket
+{
+    /// <summary>Ranges kept; further disjoint ranges are ignored (they only make recovery more conservative).</summary>
+    private const int MaxScoreboardRanges = 32;
+
+    private readonly TcpSeq[] _sbLeft = new TcpSeq[MaxScoreboardRanges];
+    private readonly TcpSeq[] _sbRight = new TcpSeq[MaxScoreboardRanges];
+    private int _sbCount;
+
+    /// <summary>Adds the blocks of one ACK; returns true if any octet became newly SACKed.</summary>
+    private bool UpdateScoreboard(TcpSackBlocks blocks, TcpSeq ack)
+    {
+        bool news = false;
+        for (int b = 0; b < blocks.Count; b++)
+        {
+            var left = blocks[b].Left;
+            var right = blocks[b].Right;
+            // RFC 2883: a block at or below the cumulative ACK is a D-SACK report; blocks beyond what we sent, or
+            // inverted, are bogus (RFC 6675 §3 leaves validation to the implementation).
+            if (right <= ack || right > _sndMax || left >= right || left < _sndUna - (int)Math.Min(_maxSndWnd, int.MaxValue))
+            {
+                continue;
+            }
+            left = TcpSeq.Max(left, ack);
+            news |= InsertRange(left, right);
+        }
+        return news;
+    }
+
+    private bool InsertRange(TcpSeq left, TcpSeq right)
+    {
+        int i = 0;
+        while (i < _sbCount && _sbRight[i] < left)
+        {
+            i++;
+        }
+        int j = i;
+        var l = left;
+        var r = right;
+        long covered = 0;
+        while (j < _sbCount && _sbLeft[j] <= right)
+        {
+            covered += TcpSeq.Min(_sbRight[j], right) - TcpSeq.Max(_sbLeft[j], left);
+            l = TcpSeq.Min(l, _sbLeft[j]);
+            r = TcpSeq.Max(r, _sbRight[j]);
+            j++;
+        }
+        bool news = covered < right - left;
+        if (j > i)
+        {
+            _sbLeft[i] = l;
+            _sbRight[i] = r;
+            int remove = j - i - 1;
+            if (remove > 0)
+            {
+                Array.Copy(_sbLeft, j, _sbLeft, i + 1, _sbCount - j);
+                Array.Copy(_sbRight, j, _sbRight, i + 1, _sbCount - j);
+                _sbCount -= remove;
+            }
+            return news;
+        }
+        if (_sbCount == MaxScoreboardRanges)
+        {
+            return false;
+        }
+        Array.Copy(_sbLeft, i, _sbLeft, i + 1, _sbCount - i);
+        Array.Copy(_sbRight, i, _sbRight, i + 1, _sbCount - i);
+        _sbLeft[i] = left;
+        _sbRight[i] = right;
+        _sbCount++;
+        return true;
+    }
+
+    private void RemoveScoreboardBelow(TcpSeq una)
+    {
+        int drop = 0;
+        while (drop < _sbCount && _sbRight[drop] <= una)
+        {
+            drop++;
+        }
+        if (drop > 0)
+        {
+            Array.Copy(_sbLeft, drop, _sbLeft, 0, _sbCount - drop);
+            Array.Copy(_sbRight, drop, _sbRight, 0, _sbCount - drop);
+            _sbCount -= drop;
+        }
+        if (_sbCount > 0 && _sbLeft[0] < una)
+        {
+            _sbLeft[0] = una;
+        }
+    }
+
+    /// <summary>
+    /// RFC 6675 §4 IsLost(seq): DupThresh discontiguous SACKed ranges above it, or more than (DupThresh − 1)·SMSS
+    /// SACKed bytes above it.
+    /// </summary>
+    private bool IsLost(TcpSeq seq)
+    {
+        long bytes = 0;
+        int ranges = 0;
+        for (int i = _sbCount - 1; i >= 0 && _sbRight[i] > seq; i--)
+        {
+            bytes += _sbRight[i] - TcpSeq.Max(_sbLeft[i], seq);
+            ranges++;
+        }
+        return ranges >= DupThresh || bytes > (long)(DupThresh - 1) * _sendMss;
+    }
+
+    /// <summary>
+    /// RFC 6675 §4 SetPipe: every unSACKed octet up to SND.MAX that is not lost counts once, and every retransmitted
+    /// one (below HighRxt) counts once more. Also finds NextSeg rule 1: the first lost octet at or above HighRxt.
+    /// </summary>
+    private long Pipe(out TcpSeq nextLost, out int nextLostLength)
+    {
+        long pipe = 0;
+        long sackedAbove = 0;
+        nextLost = default;
+        nextLostLength = 0;
+        // Walk holes from the top: hole i lies below range i (hole _sbCount is above the last range, up to SND.MAX).
+        for (int i = _sbCount; i >= 0; i--)
+        {
+            var start = i == 0 ? _sndUna : _sbRight[i - 1];
+            var end = i == _sbCount ? _sndMax : _sbLeft[i];
+            int rangesAbove = _sbCount - i;
+            if (i < _sbCount)
+            {
+                sackedAbove += _sbRight[i] - _sbLeft[i];
+            }
+            if (end <= start)
+            {
+                continue;
+            }
+            bool lost = rangesAbove >= DupThresh || sackedAbove > (long)(DupThresh - 1) * _sendMss;
+            long retransmitted = Math.Max(0, TcpSeq.Min(end, _highRxt) - start);
+            pipe += (lost ? 0 : end - start) + retransmitted;
+            if (lost)
+            {
+                var from = TcpSeq.Max(start, _highRxt);
+                if (from < end)
+                {
+                    nextLost = from;
+                    nextLostLength = end - from;
+                }
+            }
+        }
+        return pipe;
+    }
+
+    private void ClearScoreboard() => _sbCount = 0;
+}
