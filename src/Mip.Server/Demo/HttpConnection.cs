@@ -66,6 +66,12 @@ internal sealed class HttpConnection : IDisposable
                 FinishExchange(now);
                 continue;
             }
+            if (_rxStart == _rxEnd && _sinking && _parser.IsBodyRead)
+            {
+                // The last body byte came in an earlier read: completing the message needs no more input.
+                Consume(stack, now);
+                continue;
+            }
             if (_rxStart == _rxEnd)
             {
                 _rxStart = 0;

@@ -62,6 +62,9 @@ internal sealed partial class HttpRequestParser
     /// <summary>Whether <see cref="HttpParseStatus.MessageComplete"/> was reached (the whole request is read).</summary>
     public bool IsMessageComplete => _state == State.Done;
 
+    /// <summary>Whether a Content-Length body was read in full, so the next call reports the end without input.</summary>
+    public bool IsBodyRead => _state == State.FixedBody && _remaining == 0;
+
     /// <summary>Body bytes still expected for a Content-Length body.</summary>
     public long RemainingContentLength => _state == State.FixedBody ? _remaining : 0;
 
