@@ -1,5 +1,6 @@
 using Mip.Server.Grpc;
 using Mip.Server.Grpc.Capture;
+using Mip.Server.Demo;
 using Mip.Server.Hosting;
 using Mip.Server.Metrics;
 using Mip.Stack.Iface;
@@ -21,6 +22,8 @@ internal static class Program
         ["--dns"] = "Mip:Dns",
         ["--hostname"] = "Mip:Hostname",
         ["--udp-echo-port"] = "Mip:UdpEchoPort",
+        ["--http-port"] = "Mip:HttpPort",
+        ["--http-max-connections"] = "Mip:HttpMaxConnections",
         ["--resolve-on-ready"] = "Mip:ResolveOnReady",
         ["--pcap-file"] = "Mip:PcapFile",
         ["--grpc-port"] = "Mip:GrpcPort",
@@ -55,6 +58,12 @@ internal static class Program
         catch (OptionsException ex)
         {
             Console.Error.WriteLine($"mip-server: {ex.Message}");
+            return 2;
+        }
+
+        if (mip.HttpPort is < 0 or > 65535 || mip.HttpMaxConnections < 1)
+        {
+            Console.Error.WriteLine("mip-server: --http-port must be 0-65535 and --http-max-connections at least 1");
             return 2;
         }
 
@@ -104,6 +113,8 @@ internal static class Program
             builder.Services.AddSingleton<DemoServices>();
             builder.Services.AddSingleton<StackBridge>();
             builder.Services.AddSingleton(new CountersPublisher(pcap));
+            builder.Services.AddSingleton(new HttpDemoOptions { Port = (ushort)mip.HttpPort, MaxConnections = mip.HttpMaxConnections });
+            builder.Services.AddSingleton<HttpDemoServer>();
             builder.Services.AddSingleton<StackHostedService>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<StackHostedService>());
             GrpcSetup.AddMipGrpc(builder, mip, endpoints);

@@ -37,6 +37,15 @@ public sealed class MipOptions
     /// <summary>Answer UDP datagrams on this port with the same bytes (0 = off). Handy on a lab bench.</summary>
     public int UdpEchoPort { get; set; }
 
+    /// <summary>
+    /// Serve the demo HTTP/1.1 server (status page, /bytes/N, POST /sink) on this TCP port of the stack's address
+    /// (0 = off, the default; the demo script uses 80).
+    /// </summary>
+    public int HttpPort { get; set; }
+
+    /// <summary>Open connections the demo HTTP server accepts at most; more are reset.</summary>
+    public int HttpMaxConnections { get; set; } = 64;
+
     /// <summary>Resolve these names (comma separated) once configured and log the answers: the demo's visible step.</summary>
     public string? ResolveOnReady { get; set; }
 

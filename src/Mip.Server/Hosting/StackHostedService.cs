@@ -1,5 +1,6 @@
 using Mip.Server.Grpc;
 using Mip.Server.Metrics;
+using Mip.Server.Demo;
 using Mip.Stack;
 using Mip.Stack.Iface;
 using Mip.Stack.Phy;
@@ -18,6 +19,7 @@ internal sealed partial class StackHostedService(
     DemoServices demo,
     StackBridge bridge,
     CountersPublisher counters,
+    HttpDemoServer http,
     ILogger<StackHostedService> logger) : IHostedService, IDisposable
 {
     private StackLoop? _loop;
@@ -36,6 +38,10 @@ internal sealed partial class StackHostedService(
         _loop.AddPollHook(demo.Poll);
         _loop.AddPollHook(counters.Poll);
         bridge.Attach(_loop, stack);
+        if (http.Options.Port != 0)
+        {
+            _loop.AddPollHook(http.Poll);
+        }
         LogStarting(stackOptions.Mac.ToString(), stackOptions.StaticIpv4?.ToString() ?? "DHCP");
         _loop.Start();
         return Task.CompletedTask;
