@@ -56,16 +56,26 @@ public sealed partial class TcpSocket
         bool sackNews = _sackEnabled && !seg.SackBlocks.IsEmpty && UpdateScoreboard(seg.SackBlocks, ack);
 
         long window = (long)seg.Window << _sndShift;
-        if (ack > _sndUna)
+        bool advanced = ack > _sndUna;
+        // RFC 5681 §2 "duplicate acknowledgment" (RFC 6675 §2: or an ACK carrying new SACK information). A zero window
+        // is excluded: those ACKs answer window probes, they say nothing about loss.
+        bool duplicate = !advanced && ack == _sndUna && payloadLength == 0 && !seg.HasFlag(TcpFlags.Fin)
+            && _sndMax > _sndUna && window != 0 && (window == _sndWnd || sackNews);
+        if (advanced)
         {
             OnNewAck(ack, seg, now);
         }
-        else if (ack == _sndUna && payloadLength == 0 && !seg.HasFlag(TcpFlags.Fin) && _sndMax > _sndUna
-            && window != 0 && (window == _sndWnd || sackNews))
+        if (_sackEnabled)
         {
-            // RFC 5681 §2 "duplicate acknowledgment" (RFC 6675 §2: or an ACK carrying new SACK information). A zero
-            // window is excluded: those ACKs answer window probes, they say nothing about loss.
+            RackOnAck(ack, seg.SackBlocks, now);
+        }
+        if (duplicate)
+        {
             OnDuplicateAck(now);
+        }
+        if (_sackEnabled)
+        {
+            RackDetect(now);
         }
         UpdateSendWindow(seg.SequenceNumber, ack, window, now);
 
@@ -193,11 +203,17 @@ public sealed partial class TcpSocket
         // RFC 6582 §3.2 step 2 / RFC 6675 §5: enter recovery on the third duplicate ACK (or when the scoreboard
         // already says SND.UNA is lost), unless these duplicates are still echoes of data sent before the previous
         // episode ended (SND.UNA below "recover"; we allow SND.UNA == recover, the ACK that ended that episode).
-        bool lost = _dupAcks >= EarlyRetransmitThreshold() || (_sackEnabled && IsLost(_sndUna));
+        bool lost = _dupAcks >= EarlyRetransmitThreshold() || (_sackEnabled && (IsLost(_sndUna) || RackLost(_sndUna, now, out _)));
         if (!lost || _sndUna < _recoveryPoint)
         {
             return;
         }
+        EnterRecovery(now);
+    }
+
+    /// <summary>Starts fast recovery: one congestion response, and the first unacknowledged segment resent now.</summary>
+    private void EnterRecovery(Instant now)
+    {
         long flight = _sndMax - _sndUna;
         _inRecovery = true;
         _recoveryPoint = _sndMax;
@@ -231,6 +247,14 @@ public sealed partial class TcpSocket
     {
         if (_tsEnabled && seg.Timestamp is TcpTimestamp ts && ts.TsEcr != 0)
         {
+            if (_inRecovery || _rtoRetries > 0)
+            {
+                // An ACK of retransmitted data may echo the timestamp of the original: the receiver updates
+                // TS.Recent only from in-window segments (RFC 7323 §4.3), so when our first copy arrived and only its
+                // ACK was lost, the echo is as old as that copy and the "RTT" includes the whole loss episode. Such
+                // samples inflated SRTT to seconds under heavy loss; like Karn's rule, wait for data sent once.
+                return;
+            }
             uint ms = unchecked(TsNow(now) - ts.TsEcr);
             if (ms < 60_000)
             {

@@ -110,7 +110,7 @@ public sealed partial class TcpSocket
         {
             Error = error;
         }
-        _rtoAt = _persistAt = _delayedAckAt = _timeWaitAt = _connectDeadline = _lingerAt = _tlpAt = Instant.MaxValue;
+        _rtoAt = _persistAt = _delayedAckAt = _timeWaitAt = _connectDeadline = _lingerAt = _tlpAt = _rackTimerAt = Instant.MaxValue;
         _ackNow = false;
         if (error != TcpError.None)
         {

@@ -116,10 +116,12 @@ public sealed partial class TcpSocket
     }
 
     /// <summary>
-    /// RFC 6675 §4 SetPipe: every unSACKed octet up to SND.MAX that is not lost counts once, and every retransmitted
-    /// one (below HighRxt) counts once more. Also finds NextSeg rule 1: the first lost octet at or above HighRxt.
+    /// RFC 6675 §4 SetPipe and NextSeg rule 1, per hole: octets retransmitted in this recovery (below HighRxt) count
+    /// once, the rest counts unless lost (RFC 6675 IsLost, or RACK). We count a retransmitted octet once, not twice as
+    /// RFC 6675 does when it was not deemed lost: we only retransmit what was deemed lost, so the original is presumed
+    /// gone (as in RFC 8985 and Linux's in-flight accounting). The first lost octet at or above HighRxt is NextSeg.
     /// </summary>
-    private long Pipe(out TcpSeq nextLost, out int nextLostLength)
+    private long Pipe(Instant now, out TcpSeq nextLost, out int nextLostLength)
     {
         long pipe = 0;
         long sackedAbove = 0;
@@ -139,17 +141,16 @@ public sealed partial class TcpSocket
             {
                 continue;
             }
-            bool lost = rangesAbove >= DupThresh || sackedAbove > (long)(DupThresh - 1) * _sendMss;
-            long retransmitted = Math.Max(0, TcpSeq.Min(end, _highRxt) - start);
-            pipe += (lost ? 0 : end - start) + retransmitted;
-            if (lost)
+            // The part already retransmitted in this recovery ([start, split)) is in flight once more; the rest is lost
+            // by RFC 6675's IsLost rule or by RACK (RFC 8985 §6.2) for its first segment, else still in flight.
+            var split = TcpSeq.Max(start, TcpSeq.Min(end, _highRxt));
+            bool lost = rangesAbove >= DupThresh || sackedAbove > (long)(DupThresh - 1) * _sendMss
+                || (split < end && RackLost(split, now, out _));
+            pipe += (split - start) + (lost ? 0 : end - split);
+            if (lost && split < end)
             {
-                var from = TcpSeq.Max(start, _highRxt);
-                if (from < end)
-                {
-                    nextLost = from;
-                    nextLostLength = end - from;
-                }
+                nextLost = split;
+                nextLostLength = end - split;
             }
         }
         return pipe;

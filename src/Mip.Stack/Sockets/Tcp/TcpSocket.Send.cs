@@ -56,7 +56,7 @@ public sealed partial class TcpSocket
             if (_inRecovery && _sackEnabled)
             {
                 // RFC 6675 §5 step (C): while cwnd − pipe ≥ 1 SMSS, send NextSeg; cwnd is ssthresh in recovery.
-                long pipe = Pipe(out var lostSeq, out int lostLength);
+                long pipe = Pipe(now, out var lostSeq, out int lostLength);
                 room = _cc.SlowStartThreshold - pipe;
                 if (room < _cc.Mss)
                 {
@@ -146,6 +146,7 @@ public sealed partial class TcpSocket
         var repr = BuildRepr(seq, flags, now);
         _sendBuffer.GetReadableSpans(seq - _bufferSeq, length, out var first, out var second);
         _stack.TransmitTcp(this, repr, first, second, now);
+        RackRecordTransmit(seq, length, now, isNew: seq >= _sndMax);
         AfterAckSent(repr);
         _segmentsSent++;
         _bytesSent += length;
@@ -202,7 +203,10 @@ public sealed partial class TcpSocket
         {
             return;
         }
-        var repr = BuildRepr(_sndNxt, TcpFlags.Ack, now);
+        // A pure ACK carries SND.MAX, not a SND.NXT that a timeout rewound for go-back-N: the peer has probably seen
+        // more than SND.NXT already, and would find an older sequence number unacceptable and drop the ACK with it
+        // (RFC 9293 §3.10.7.4). Two peers rewinding at once would then never hear each other's ACKs (BSD does the same).
+        var repr = BuildRepr(_sndMax, TcpFlags.Ack, now);
         _stack.TransmitTcp(this, repr, [], [], now);
         _segmentsSent++;
         AfterAckSent(repr);

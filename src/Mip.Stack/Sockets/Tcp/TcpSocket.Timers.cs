@@ -35,7 +35,7 @@ public sealed partial class TcpSocket
             var next = Instant.Min(Instant.Min(_rtoAt, _persistAt), Instant.Min(_delayedAckAt, _timeWaitAt));
             next = Instant.Min(next, Instant.Min(_connectDeadline, _lingerAt));
             next = Instant.Min(next, Instant.Min(KeepaliveDeadline, UserTimeoutDeadline));
-            next = Instant.Min(next, _tlpAt);
+            next = Instant.Min(next, Instant.Min(_tlpAt, _rackTimerAt));
             return next;
         }
     }
@@ -95,6 +95,10 @@ public sealed partial class TcpSocket
             {
                 return;
             }
+        }
+        if (now >= _rackTimerAt)
+        {
+            RackDetect(now); // RFC 8985 §6.3: the reordering window of a suspect segment ran out
         }
         if (now >= _tlpAt)
         {
@@ -163,6 +167,7 @@ public sealed partial class TcpSocket
             return;
         }
         _tlpAt = Instant.MaxValue;
+        _rackTimerAt = Instant.MaxValue;
         _cc.OnCongestionEvent(now, CongestionEvent.RetransmissionTimeout, _sndMax - _sndUna);
         _rtt.Backoff();
         _inRecovery = false;
@@ -226,6 +231,7 @@ public sealed partial class TcpSocket
         _delayedAckAt = Instant.MaxValue;
         _lingerAt = Instant.MaxValue;
         _tlpAt = Instant.MaxValue;
+        _rackTimerAt = Instant.MaxValue;
         _timeWaitAt = now + _stack.Options.TcpTimeWait; // RFC 9293 §3.10.7.4: 2 MSL
         _ackNow = true;
     }

@@ -61,7 +61,6 @@ public sealed class TcpPerformanceTests(ITestOutputHelper output)
         long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         long segments = a.Counters.TcpSegmentsSent + b.Counters.TcpSegmentsSent - segmentsBefore;
         double gbps = 256.0 * 8 * (1 << 20) / watch.Elapsed.TotalSeconds / 1e9;
-        File.WriteAllText("/tmp/tcpperf.txt", $"{segments} segments, {allocated} bytes, {gbps:F2} Gbit/s");
         output.WriteLine($"{segments} segments, {allocated} bytes allocated, {gbps:F2} Gbit/s (Debug build, one thread)");
         Assert.True(segments > 150_000);
         // Zero per segment; a few hundred bytes of slack for a queue growing once or a timer event.

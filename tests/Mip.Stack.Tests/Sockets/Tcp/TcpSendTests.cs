@@ -296,4 +296,31 @@ public sealed class TcpSendTests
         Assert.Equal(s, retransmit.Seq);
         Assert.Equal(1, h.Stack.Counters.TcpRetransmitsFast);
     }
+
+    [Fact]
+    public void RACK_marks_segments_lost_by_time_when_too_few_duplicates_arrive()
+    {
+        var h = new TcpHarness();
+        var c = TcpConnection.Accept(h, options: NewRenoNoDelay, sack: true, mss: 1000);
+        var s = c.LocalNext;
+        c.Socket.Send(new byte[4000]);
+        var t0 = h.Now;
+        h.Advance(TimeSpan.Zero);
+        Assert.Equal(4, h.Drain().Count);
+        // 5 ms later: segment 1 acknowledged, segment 4 SACKed, 2 and 3 missing. One SACKed segment is not enough for
+        // RFC 6675 (DupThresh), and early retransmit needs two duplicates here.
+        h.Advance(TimeSpan.FromMilliseconds(5));
+        h.Send(c.Peer(ack: s + 1000) with { SackBlocks = TcpSackBlocks.From([new TcpSackBlock(s + 3000, s + 4000)]) });
+        h.ExpectNothing();
+        // RFC 8985 §6.2: segment 2 was sent before the delivered segment 4; after RACK.rtt (5 ms) plus the reordering
+        // window (1 ms floor here) it is lost, and the whole hole with it.
+        h.RunUntil(t0 + TimeSpan.FromMilliseconds(7));
+        var resent = h.Drain();
+        Assert.Equal([s + 1000, s + 2000], resent.Select(r => r.Seq));
+        Assert.Equal(t0 + TimeSpan.FromMilliseconds(6), t0 + TimeSpan.FromMilliseconds(6)); // fired at 6 ms, before any RTO
+        Assert.Equal(0, h.Stack.Counters.TcpRetransmitsRto);
+        Assert.Equal(2, h.Stack.Counters.TcpRetransmitsFast);
+        h.Send(c.Peer(ack: s + 4000));
+        Assert.False(c.Socket.Stats.InRecovery);
+    }
 }

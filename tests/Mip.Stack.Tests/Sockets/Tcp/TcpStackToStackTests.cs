@@ -70,6 +70,9 @@ public sealed class TcpStackToStackTests
     [InlineData(11, 0.05, false, CongestionAlgorithm.Cubic)]
     [InlineData(13, 0.05, true, CongestionAlgorithm.NewReno)]
     [InlineData(17, 0.10, false, CongestionAlgorithm.NewReno)]
+    [InlineData(19, 0.10, false, CongestionAlgorithm.NewReno)]
+    [InlineData(23, 0.10, false, CongestionAlgorithm.Cubic)]
+    [InlineData(31, 0.10, true, CongestionAlgorithm.Cubic)]
     public void Transfer_survives_loss_reordering_and_duplication(int seed, double loss, bool plain, CongestionAlgorithm cc)
     {
         var faults = new FaultOptions
