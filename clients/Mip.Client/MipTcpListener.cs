@@ -17,7 +17,7 @@ public sealed class MipTcpListener : IAsyncDisposable, IDisposable
     private readonly CancellationTokenSource _lifetime;
     // Accepted connections read off the Listen stream by one pump, so that cancelling one AcceptAsync does not
     // cancel the Listen call itself (a token passed to MoveNext would).
-    private readonly Channel<Accepted> _accepted = Channel.CreateBounded<Accepted>(new BoundedChannelOptions(16) { SingleWriter = true });
+    private readonly Channel<AcceptedConnection> _accepted = Channel.CreateBounded<AcceptedConnection>(new BoundedChannelOptions(16) { SingleWriter = true });
     private readonly Task _pump;
 
     internal MipTcpListener(TcpService.TcpServiceClient client, AsyncServerStreamingCall<ListenResponse> call,
@@ -27,7 +27,8 @@ public sealed class MipTcpListener : IAsyncDisposable, IDisposable
         _call = call;
         _lifetime = lifetime;
         LocalEndPoint = localEndPoint;
-        _pump = PumpAsync();
+        _pump = ResponsePump.RunAsync(call.ResponseStream,
+            r => r.Accepted is { } a ? new AcceptedConnection(a) : (AcceptedConnection?)null, _accepted.Writer, lifetime.Token);
     }
 
     /// <summary>The endpoint the stack listens on (the port is the ephemeral one chosen when 0 was asked for).</summary>
@@ -39,7 +40,7 @@ public sealed class MipTcpListener : IAsyncDisposable, IDisposable
         Accepted accepted;
         try
         {
-            accepted = await _accepted.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            accepted = (await _accepted.Reader.ReadAsync(cancellationToken).ConfigureAwait(false)).Message;
         }
         catch (ChannelClosedException ex) when (ex.InnerException is RpcException rpc)
         {
@@ -50,26 +51,6 @@ public sealed class MipTcpListener : IAsyncDisposable, IDisposable
             throw new ObjectDisposedException(nameof(MipTcpListener), "The listener was closed.");
         }
         return await AttachAsync(accepted, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task PumpAsync()
-    {
-        Exception? error = null;
-        try
-        {
-            while (await _call.ResponseStream.MoveNext(_lifetime.Token).ConfigureAwait(false))
-            {
-                if (_call.ResponseStream.Current.Accepted is { } accepted)
-                {
-                    await _accepted.Writer.WriteAsync(accepted, _lifetime.Token).ConfigureAwait(false);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is RpcException or OperationCanceledException)
-        {
-            error = ex is RpcException { StatusCode: not StatusCode.Cancelled } ? ex : null;
-        }
-        _accepted.Writer.TryComplete(error);
     }
 
     private async Task<MipTcpStream> AttachAsync(Accepted accepted, CancellationToken cancellationToken)
@@ -111,3 +92,6 @@ public sealed class MipTcpListener : IAsyncDisposable, IDisposable
         _accepted.Writer.TryComplete();
     }
 }
+
+/// <summary>An accepted-connection message as a value, for the pump's channel.</summary>
+internal readonly record struct AcceptedConnection(Accepted Message);

@@ -25,7 +25,9 @@ public sealed class MipUdpSocket : IAsyncDisposable, IDisposable
         _call = call;
         SocketId = socketId;
         LocalEndPoint = localEndPoint;
-        _pump = PumpAsync();
+        _pump = ResponsePump.RunAsync(call.ResponseStream,
+            r => r.Datagram is { } d ? new MipDatagram(d.Payload.Memory, d.Remote.ToIPEndPoint()) : (MipDatagram?)null,
+            _received.Writer, _lifetime.Token);
     }
 
     /// <summary>The stack's id for this socket.</summary>
@@ -76,26 +78,6 @@ public sealed class MipUdpSocket : IAsyncDisposable, IDisposable
         {
             throw new ObjectDisposedException(nameof(MipUdpSocket), "The socket was closed.");
         }
-    }
-
-    private async Task PumpAsync()
-    {
-        Exception? error = null;
-        try
-        {
-            while (await _call.ResponseStream.MoveNext(_lifetime.Token).ConfigureAwait(false))
-            {
-                if (_call.ResponseStream.Current.Datagram is { } d)
-                {
-                    await _received.Writer.WriteAsync(new MipDatagram(d.Payload.Memory, d.Remote.ToIPEndPoint()), _lifetime.Token).ConfigureAwait(false);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is RpcException or OperationCanceledException)
-        {
-            error = ex is RpcException { StatusCode: not StatusCode.Cancelled } ? ex : null;
-        }
-        _received.Writer.TryComplete(error);
     }
 
     public async ValueTask DisposeAsync()
