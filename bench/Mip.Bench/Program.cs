@@ -34,7 +34,7 @@ static int Usage()
 
 static int Memory(long bytes)
 {
-    var link = new InMemoryLink(1500, 1 << 16);
+    var link = new RingLink(1500, 1 << 16);
     var clock = Stopwatch.StartNew();
     Instant Now() => new(clock.Elapsed.Ticks / 10);
     var ipA = Ipv4Address.Parse("192.168.2.1");
