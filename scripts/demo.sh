@@ -45,7 +45,8 @@ say "creating the lab: namespace $NAME (my1 192.168.2.1/24, dnsmasq DHCP+DNS) <-
 bash scripts/lab.sh up --name "$NAME" --topology plain || { say "lab setup failed"; exit 1; }
 
 say "starting the stack on my0 (MAC derived from the interface name, DHCP)"
-dotnet src/Mip.Server/bin/Release/net10.0/mip-server.dll \
+# ASP.NET's per-request log lines (every gRPC call) would drown the demo's output; warnings still show.
+env Logging__LogLevel__Microsoft.AspNetCore=Warning dotnet src/Mip.Server/bin/Release/net10.0/mip-server.dll \
   --interface my0 --netns "$STACK_NS" --udp-echo-port 7 --http-port 80 --resolve-on-ready demo.lab,www.demo.lab \
   --grpc-port "$GRPC_PORT" --metrics-port "$METRICS_PORT" \
   > >(tee "$LOG") 2>&1 &
