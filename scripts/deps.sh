@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libpcap0.8 dnsmasq-base iproute2 ethtool tshark socat tcpdump curl isc-dhcp-server udhcpd python3 procps nftables iputils-ping prometheus)
+APT_PACKAGES=(libpcap0.8 dnsmasq-base iproute2 ethtool tshark socat tcpdump curl isc-dhcp-server udhcpd python3 procps nftables iputils-ping prometheus iperf3)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -18,8 +18,8 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # The isc-dhcp-server package enables a system service we never want running outside our namespaces.
   systemctl disable --now isc-dhcp-server 2>/dev/null || true
-  # Nor the Prometheus daemon: the metrics test runs its own, briefly, with a generated config (promtool too).
-  systemctl disable --now prometheus 2>/dev/null || true
+  # Nor iperf3's server (the bench runs its own, in a namespace), nor the Prometheus daemon: the metrics test runs its own, briefly, with a generated config (promtool too).
+  systemctl disable --now prometheus iperf3 2>/dev/null || true
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then

@@ -14,24 +14,27 @@ using Mip.Stack.Wire;
 //   two stacks on an in-memory cable, one thread, real time: Gbit/s and bytes allocated per segment in steady state.
 // mip-bench pcap-rx NETNS IFACE IP/PREFIX PORT TIMEOUT_S       stack listens, counts what the kernel sends
 // mip-bench pcap-tx NETNS IFACE IP/PREFIX PEER:PORT BYTES TIMEOUT_S   stack connects, sends BYTES
+// mip-bench pcap-bidi NETNS IFACE IP/PREFIX PORT PEER:PORT BYTES TIMEOUT_S   both of the above at once
+// mip-bench pcap-pps NETNS IFACE IP/PREFIX SECONDS raw|stack   frames/s received by the driver alone or with the stack
 // Every mode prints one line "RESULT key=value ..." for scripts/bench.sh.
 string mode = args.Length > 0 ? args[0] : "";
 return mode switch
 {
     "memory" => Memory(long.Parse(args[1], CultureInfo.InvariantCulture)),
-    "pcap-rx" or "pcap-tx" => Pcap(mode, args),
+    "pcap-rx" or "pcap-tx" or "pcap-bidi" => Pcap(mode, args),
+    "pcap-pps" => Pps(args),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: mip-bench memory BYTES | pcap-rx NETNS IFACE IP/PREFIX PORT TIMEOUT_S | pcap-tx NETNS IFACE IP/PREFIX PEER:PORT BYTES TIMEOUT_S");
+    Console.Error.WriteLine("usage: mip-bench memory BYTES | pcap-rx NETNS IFACE IP/PREFIX PORT TIMEOUT_S | pcap-tx NETNS IFACE IP/PREFIX PEER:PORT BYTES TIMEOUT_S | pcap-bidi NETNS IFACE IP/PREFIX PORT PEER:PORT BYTES TIMEOUT_S | pcap-pps NETNS IFACE IP/PREFIX SECONDS raw|stack");
     return 2;
 }
 
 static int Memory(long bytes)
 {
-    var link = new InMemoryLink(1500, 1 << 16);
+    var link = new RingLink(1500, 1 << 16);
     var clock = Stopwatch.StartNew();
     Instant Now() => new(clock.Elapsed.Ticks / 10);
     var ipA = Ipv4Address.Parse("192.168.2.1");
@@ -82,76 +85,133 @@ static int Memory(long bytes)
 
 static int Pcap(string mode, string[] args)
 {
-    var mip = new MipOptions { Interface = args[2], Netns = args[1], Ip = args[3] };
-    var options = StackConfiguration.Build(mip);
-    using var pcap = PcapDevice.Open(new PcapDeviceOptions { Interface = args[2], Namespace = args[1] });
-    var stack = new NetStack(pcap, options, new Random(), MonotonicClock.Now);
-    using var waiter = new PcapLoopWaiter(pcap);
-    BulkPeer? peer = null;
-    long firstByteTicks = 0;
-    var clock = Stopwatch.StartNew();
-    var done = new ManualResetEventSlim();
-    TimeSpan finishedAt = default;
-    int timeoutSeconds;
-    using var loop = new StackLoop(stack, waiter, NullLogger.Instance);
-    if (mode == "pcap-rx")
+    // pcap-rx NETNS IFACE IP PORT TIMEOUT | pcap-tx NETNS IFACE IP PEER:PORT BYTES TIMEOUT
+    // pcap-bidi NETNS IFACE IP PORT PEER:PORT BYTES TIMEOUT
+    bool receives = mode is "pcap-rx" or "pcap-bidi";
+    bool sends = mode is "pcap-tx" or "pcap-bidi";
+    int next = 4;
+    ushort port = receives ? ushort.Parse(args[next++], CultureInfo.InvariantCulture) : (ushort)0;
+    Ipv4Endpoint remote = default;
+    long bytes = 0;
+    if (sends)
     {
-        ushort port = ushort.Parse(args[4], CultureInfo.InvariantCulture);
-        timeoutSeconds = int.Parse(args[5], CultureInfo.InvariantCulture);
-        TcpListener? listener = null;
-        loop.AddPollHook((s, _) =>
+        var peerArg = args[next++].Split(':');
+        remote = new Ipv4Endpoint(Ipv4Address.Parse(peerArg[0]), ushort.Parse(peerArg[1], CultureInfo.InvariantCulture));
+        bytes = long.Parse(args[next++], CultureInfo.InvariantCulture);
+    }
+    int timeoutSeconds = int.Parse(args[next], CultureInfo.InvariantCulture);
+
+    using var pcap = PcapDevice.Open(new PcapDeviceOptions { Interface = args[2], Namespace = args[1] });
+    var stack = new NetStack(pcap, StackConfiguration.Build(new MipOptions { Interface = args[2], Netns = args[1], Ip = args[3] }), new Random(), MonotonicClock.Now);
+    using var waiter = new PcapLoopWaiter(pcap);
+    using var loop = new StackLoop(stack, waiter, NullLogger.Instance);
+    var clock = Stopwatch.StartNew();
+    var rx = new Transfer();
+    var tx = new Transfer();
+    TcpListener? listener = null;
+    var done = new ManualResetEventSlim();
+    loop.AddPollHook((s, now) =>
+    {
+        if (receives)
         {
             listener ??= s.ListenTcp(port);
-            if (peer is null && listener.TryAccept(out var socket))
+            if (rx.Peer is null && listener.TryAccept(out var socket))
             {
-                peer = new BulkPeer(socket, 0);
+                rx.Peer = new BulkPeer(socket, 0);
             }
-            peer?.Pump();
-            if (peer is { Received: > 0 } && firstByteTicks == 0)
+            if (rx.Peer is { } p)
             {
-                firstByteTicks = clock.Elapsed.Ticks;
+                p.Pump();
+                rx.Observe(p.Received > 0, p.Socket.IsReceiveFinished, clock.Elapsed);
+                if (p.Socket.IsReceiveFinished && p.Socket.State == TcpState.CloseWait)
+                {
+                    p.Socket.Close();
+                }
             }
-            if (peer is not null && peer.Socket.IsReceiveFinished && !done.IsSet)
-            {
-                finishedAt = clock.Elapsed;
-                peer.Socket.Close();
-                done.Set();
-            }
-        });
-        Console.WriteLine("listening");
-    }
-    else
-    {
-        var remote = args[4].Split(':');
-        var endpoint = new Ipv4Endpoint(Ipv4Address.Parse(remote[0]), ushort.Parse(remote[1], CultureInfo.InvariantCulture));
-        long bytes = long.Parse(args[5], CultureInfo.InvariantCulture);
-        timeoutSeconds = int.Parse(args[6], CultureInfo.InvariantCulture);
-        loop.AddPollHook((s, now) =>
+        }
+        if (sends)
         {
-            peer ??= new BulkPeer(s.ConnectTcp(endpoint, now), bytes);
-            if (peer.Socket.State == TcpState.Established && firstByteTicks == 0)
-            {
-                firstByteTicks = clock.Elapsed.Ticks;
-            }
-            peer.Pump();
+            var p = tx.Peer ??= new BulkPeer(s.ConnectTcp(remote, now), bytes);
+            p.Pump();
             // Done when everything was sent and the kernel acknowledged our FIN (its own FIN follows).
-            if (peer.Sent == bytes && peer.Socket.State is TcpState.FinWait2 or TcpState.TimeWait or TcpState.Closed or TcpState.Closing && !done.IsSet)
-            {
-                finishedAt = clock.Elapsed;
-                done.Set();
-            }
-        });
-    }
+            tx.Observe(p.Socket.State == TcpState.Established, p.Sent == bytes && p.Socket.State is TcpState.FinWait2 or TcpState.TimeWait or TcpState.Closed or TcpState.Closing, clock.Elapsed);
+        }
+        if ((!receives || rx.Finished) && (!sends || tx.Finished))
+        {
+            done.Set();
+        }
+    });
+    Console.WriteLine("listening");
     loop.Start();
     if (!done.Wait(TimeSpan.FromSeconds(timeoutSeconds)))
     {
-        Console.Error.WriteLine($"{mode}: not done within {timeoutSeconds} s ({peer?.Sent ?? 0} sent, {peer?.Received ?? 0} received, state {peer?.Socket.State}, error {peer?.Socket.Error})");
+        Console.Error.WriteLine($"{mode}: not done within {timeoutSeconds} s (received {rx.Peer?.Received ?? 0}, sent {tx.Peer?.Sent ?? 0}; states {rx.Peer?.Socket.State} {tx.Peer?.Socket.State})");
         return 1;
     }
-    long moved = mode == "pcap-rx" ? peer!.Received : peer!.Sent;
-    double seconds = (finishedAt - TimeSpan.FromTicks(firstByteTicks)).TotalSeconds;
+    loop.Dispose();
+    var c = stack.Counters;
+    long rxBytes = rx.Peer?.Received ?? 0, txBytes = tx.Peer?.Sent ?? 0;
+    double rxGbps = rx.Gbps(rxBytes), txGbps = tx.Gbps(txBytes);
+    var span = (Transfer.Last(rx, tx) - Transfer.First(rx, tx)).TotalSeconds;
+    string figures = mode switch
+    {
+        "pcap-rx" => $"bytes={rxBytes} gbps={rxGbps:F3}",
+        "pcap-tx" => $"bytes={txBytes} gbps={txGbps:F3}",
+        _ => $"rx_bytes={rxBytes} rx_gbps={rxGbps:F3} tx_bytes={txBytes} tx_gbps={txGbps:F3} total_gbps={(rxBytes + txBytes) * 8 / span / 1e9:F3}",
+    };
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"RESULT mode={mode} {figures} retransmits={c.TcpRetransmitsRto + c.TcpRetransmitsFast + c.TcpRetransmitsTlp} segments_sent={c.TcpSegmentsSent} segments_received={c.TcpSegmentsReceived} loop_iterations={loop.Iterations} pcap_drops={pcap.Statistics.KernelDrops}"));
+    return 0;
+}
+
+// pcap-pps NETNS IFACE IP SECONDS raw|stack: counts frames for SECONDS from the first one; raw = the driver alone.
+static int Pps(string[] args)
+{
+    int seconds = int.Parse(args[4], CultureInfo.InvariantCulture);
+    using var pcap = PcapDevice.Open(new PcapDeviceOptions { Interface = args[2], Namespace = args[1] });
+    var window = TimeSpan.FromSeconds(seconds);
+    long frames;
+    TimeSpan elapsed;
+    if (args[5] == "raw")
+    {
+        long count = 0;
+        FrameHandler handler = _ => count++;
+        Console.WriteLine("listening");
+        while (pcap.Receive(handler, 256) == 0)
+        {
+            pcap.WaitForFrames(TimeSpan.FromMilliseconds(100));
+        }
+        var clock = Stopwatch.StartNew();
+        long start = count;
+        while (clock.Elapsed < window)
+        {
+            if (pcap.Receive(handler, 256) == 0)
+            {
+                pcap.WaitForFrames(TimeSpan.FromMilliseconds(10));
+            }
+        }
+        elapsed = clock.Elapsed;
+        frames = count - start;
+    }
+    else
+    {
+        var stack = new NetStack(pcap, StackConfiguration.Build(new MipOptions { Interface = args[2], Netns = args[1], Ip = args[3] }), new Random(), MonotonicClock.Now);
+        using var waiter = new PcapLoopWaiter(pcap);
+        using var loop = new StackLoop(stack, waiter, NullLogger.Instance);
+        loop.Start();
+        Console.WriteLine("listening");
+        while (pcap.Statistics.FramesReceived == 0)
+        {
+            Thread.Sleep(1);
+        }
+        var clock = Stopwatch.StartNew();
+        long start = pcap.Statistics.FramesReceived;
+        Thread.Sleep(window);
+        frames = pcap.Statistics.FramesReceived - start;
+        elapsed = clock.Elapsed;
+    }
     var st = pcap.Statistics;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"RESULT mode={mode} bytes={moved} gbps={moved * 8 / seconds / 1e9:F3} retransmits={stack.Counters.TcpRetransmitsRto + stack.Counters.TcpRetransmitsFast + stack.Counters.TcpRetransmitsTlp} pcap_drops={st}"));
+        $"RESULT mode=pcap-pps-{args[5]} frames={frames} pps={frames / elapsed.TotalSeconds:F0} pcap_drops={st.KernelDrops}"));
     return 0;
 }
