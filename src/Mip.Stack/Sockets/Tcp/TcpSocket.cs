@@ -93,6 +93,7 @@ public sealed partial class TcpSocket
         _sndMax = iss;
         _bufferSeq = iss + 1;
         _recoveryPoint = iss; // RFC 6582 §3.2 step 1: "recover" starts at the initial send sequence number
+        _cwndUsageSeq = iss;
         _tsOffset = tsOffset;
         _rcvShift = options.WindowScaling ? WindowScaleFor(options.MaxReceiveBufferBytes) : (byte)0;
         _lastReceiveAt = now;
@@ -161,6 +162,10 @@ public sealed partial class TcpSocket
             return 0;
         }
         int n = _sendBuffer.Enqueue(data);
+        if (n < data.Length)
+        {
+            _sendBufferWasFull = true;
+        }
         if (n > 0 && State != TcpState.SynSent && State != TcpState.SynReceived)
         {
             _stack.ScheduleTcpOutput(this);
