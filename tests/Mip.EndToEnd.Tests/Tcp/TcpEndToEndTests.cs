@@ -225,7 +225,10 @@ public sealed class TcpEndToEndTests
         string file = Path.Combine(lab.StateDirectory, "keepalive.pcap");
         var tcpdump = lab.Start(lab.KernelNamespace, "tcpdump", "tcpdump", "-i", LabNetwork.KernelInterface, "-U", "-w", file, "tcp port 9003");
         Assert.True(tcpdump.WaitForOutput("listening on", TimeSpan.FromSeconds(10)), tcpdump.Output);
-        var socat = lab.Start(lab.KernelNamespace, "socat-sink", "socat", "-d", "-d", "TCP4-LISTEN:9003,reuseaddr", "OPEN:/dev/null");
+        // -u: only TCP -> /dev/null. Bidirectional, socat would read EOF from /dev/null at once, half-close (a FIN right
+        // after the handshake, so the stack may already be in CLOSE-WAIT when first looked at) and exit 0.5 s later:
+        // the connection would not be idle and open, which is what keepalives are for.
+        var socat = lab.Start(lab.KernelNamespace, "socat-sink", "socat", "-d", "-d", "-u", "TCP4-LISTEN:9003,reuseaddr", "OPEN:/dev/null");
         Assert.True(socat.WaitForOutput("listening on", TimeSpan.FromSeconds(10)), socat.Output);
 
         var options = new TcpSocketOptions
