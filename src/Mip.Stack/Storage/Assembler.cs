@@ -7,7 +7,7 @@ namespace Mip.Stack.Storage;
 /// held for later). The bytes themselves sit in the receive <see cref="RingBuffer"/> at their offset from the in-order
 /// point; this type only remembers which byte ranges past that point have arrived, as a sorted list of disjoint,
 /// non-adjacent [start, end) ranges. Memory is bounded by bytes (the ring, which the socket trims segments to via
-/// RCV.WND), not by a small gap count: the range table is generous (64 by default) and preallocated, and a range that
+/// RCV.WND), not by a small gap count: the range table starts at 64 entries and grows to MaxRanges, and a range that
 /// would need one more entry than that is refused (<see cref="AssemblerResult.TooManyRanges"/>).
 /// </summary>
 /// <remarks>
@@ -18,21 +18,28 @@ internal sealed class Assembler
 {
     public const int DefaultMaxRanges = 64;
 
-    private readonly long[] _starts;
-    private readonly long[] _ends;
-    private readonly long[] _stamps; // recency of the last Add that touched each range, for SACK order
+    private readonly int _maxRanges;
+    private long[] _starts;
+    private long[] _ends;
+    private long[] _stamps; // recency of the last Add that touched each range, for SACK order
     private long _front;
     private long _clock;
 
     public Assembler(int maxRanges = DefaultMaxRanges)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRanges, 1);
-        _starts = new long[maxRanges];
-        _ends = new long[maxRanges];
-        _stamps = new long[maxRanges];
+        _maxRanges = maxRanges;
+        int initial = Math.Min(maxRanges, DefaultMaxRanges);
+        _starts = new long[initial];
+        _ends = new long[initial];
+        _stamps = new long[initial];
     }
 
-    public int MaxRanges => _starts.Length;
+    /// <summary>
+    /// Most ranges held. The table starts at <see cref="DefaultMaxRanges"/> entries (or fewer) and doubles up to this
+    /// when a burst of losses leaves more holes: rare, amortised, never per segment in steady state.
+    /// </summary>
+    public int MaxRanges => _maxRanges;
 
     /// <summary>Number of disjoint out-of-order ranges held.</summary>
     public int RangeCount { get; private set; }
@@ -111,7 +118,7 @@ internal sealed class Assembler
         }
         else
         {
-            if (RangeCount == _starts.Length)
+            if (RangeCount == _starts.Length && !Grow())
             {
                 return AssemblerResult.TooManyRanges;
             }
@@ -167,6 +174,19 @@ internal sealed class Assembler
         RangeCount = 0;
         _front = 0;
         _clock = 0;
+    }
+
+    private bool Grow()
+    {
+        if (_starts.Length >= _maxRanges)
+        {
+            return false;
+        }
+        int n = (int)Math.Min(_maxRanges, 2L * _starts.Length);
+        Array.Resize(ref _starts, n);
+        Array.Resize(ref _ends, n);
+        Array.Resize(ref _stamps, n);
+        return true;
     }
 
     private void Insert(int index, long start, long end)

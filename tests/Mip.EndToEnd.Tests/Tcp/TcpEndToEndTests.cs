@@ -225,7 +225,10 @@ public sealed class TcpEndToEndTests
         string file = Path.Combine(lab.StateDirectory, "keepalive.pcap");
         var tcpdump = lab.Start(lab.KernelNamespace, "tcpdump", "tcpdump", "-i", LabNetwork.KernelInterface, "-U", "-w", file, "tcp port 9003");
         Assert.True(tcpdump.WaitForOutput("listening on", TimeSpan.FromSeconds(10)), tcpdump.Output);
-        var socat = lab.Start(lab.KernelNamespace, "socat-sink", "socat", "-d", "-d", "TCP4-LISTEN:9003,reuseaddr", "OPEN:/dev/null");
+        // -u: only TCP -> /dev/null. Bidirectional, socat would read EOF from /dev/null at once, half-close (a FIN right
+        // after the handshake, so the stack may already be in CLOSE-WAIT when first looked at) and exit 0.5 s later:
+        // the connection would not be idle and open, which is what keepalives are for.
+        var socat = lab.Start(lab.KernelNamespace, "socat-sink", "socat", "-d", "-d", "-u", "TCP4-LISTEN:9003,reuseaddr", "OPEN:/dev/null");
         Assert.True(socat.WaitForOutput("listening on", TimeSpan.FromSeconds(10)), socat.Output);
 
         var options = new TcpSocketOptions
@@ -241,12 +244,15 @@ public sealed class TcpEndToEndTests
         string filter = "tcp.analysis.keep_alive";
         var deadline = Stopwatch.StartNew();
         int probes = 0;
-        while (deadline.Elapsed < TimeSpan.FromSeconds(10) && (probes = Count(lab, file, filter)) < 3)
+        int answers = 0;
+        // Wait for both: the third answer reaches the capture file a moment after the third probe.
+        while (deadline.Elapsed < TimeSpan.FromSeconds(10)
+            && ((probes = Count(lab, file, filter)) < 3 || (answers = Count(lab, file, "tcp.analysis.keep_alive_ack")) < 3))
         {
             Thread.Sleep(200); // polling the capture file; the probes come on the stack's timers
         }
         Assert.True(probes >= 3, $"{probes} keep-alive probes seen");
-        Assert.True(Count(lab, file, "tcp.analysis.keep_alive_ack") >= 3);
+        Assert.True(answers >= 3, $"{answers} keep-alive answers seen for {probes} probes");
         Assert.Equal(TcpState.Established, stack.Invoke((_, _) => socket.State));
     }
 

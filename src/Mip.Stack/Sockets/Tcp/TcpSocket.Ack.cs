@@ -170,7 +170,10 @@ public sealed partial class TcpSocket
         else
         {
             _dupAcks = 0;
-            _cc.OnAck(now, acked, flight, _lastRttSample, _rtt.SmoothedRtt);
+            if (IsCwndLimited)
+            {
+                _cc.OnAck(now, acked, flight, _lastRttSample, _rtt.SmoothedRtt);
+            }
             if (_recoveryPoint < _sndUna)
             {
                 // Keep "recover" within 2^31 of SND.UNA, or modular comparison would flip after 2 GiB without loss
@@ -179,6 +182,10 @@ public sealed partial class TcpSocket
             }
         }
         _lastRttSample = null;
+        if (dataAcked > 0)
+        {
+            MaybeExpandSendBuffer();
+        }
 
         // RFC 6298 §5.2/§5.3: stop the timer when everything is acknowledged, else restart it; the tail loss probe
         // follows (RFC 8985 §7.2), a new one allowed now that the flight moved.

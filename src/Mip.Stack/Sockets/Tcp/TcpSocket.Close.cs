@@ -14,12 +14,11 @@ public sealed partial class TcpSocket
         var now = _stack.Now;
         switch (State)
         {
-            case TcpState.SynSent:
-                // "delete the TCB": nothing was sent but the SYN.
-                Terminate(TcpError.None, now);
-                return;
-            case TcpState.SynReceived:
-                _finQueued = true; // the FIN goes out once ESTABLISHED (RFC 9293 §3.10.4)
+            case TcpState.SynSent or TcpState.SynReceived:
+                // RFC 9293 §3.10.2: data sent while connecting is queued "for transmission after entering ESTABLISHED
+                // state"; the FIN follows it then, as §3.10.4 says for SYN-RECEIVED. (Deleting the TCB, §3.10.4's rule
+                // for CLOSE in SYN-SENT, would silently discard the queued data: Close does that, Shutdown must not.)
+                _finQueued = true;
                 return;
             case TcpState.Established:
                 _finQueued = true;
@@ -48,6 +47,11 @@ public sealed partial class TcpSocket
         if (State == TcpState.Closed)
         {
             _stack.RemoveTcp(this);
+            return;
+        }
+        if (State == TcpState.SynSent)
+        {
+            Terminate(TcpError.None, now); // RFC 9293 §3.10.4: CLOSE in SYN-SENT deletes the TCB
             return;
         }
         if (_options.Linger == TimeSpan.Zero || _receiveBuffer.Count > 0 || _assembler.BufferedBytes > 0)

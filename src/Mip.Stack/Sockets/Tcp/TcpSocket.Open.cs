@@ -196,7 +196,8 @@ public sealed partial class TcpSocket
             _maxSndWnd = _sndWnd;
             _sndWl1 = seg.SequenceNumber;
             _sndWl2 = seg.AcknowledgmentNumber;
-            SetState(TcpState.Established, now);
+            // A Shutdown while connecting queued the FIN behind the data (RFC 9293 §3.10.2, §3.10.4).
+            SetState(_finQueued ? TcpState.FinWait1 : TcpState.Established, now);
             _ackNow = true;
             return;
         }

@@ -9,11 +9,14 @@ namespace Mip.Stack.Sockets.Tcp;
 /// </summary>
 public sealed partial class TcpSocket
 {
-    /// <summary>Ranges kept; further disjoint ranges are ignored (they only make recovery more conservative).</summary>
-    private const int MaxScoreboardRanges = 32;
+    /// <summary>Initial size of the range table; it doubles up to <see cref="MaxOutOfOrderRanges"/> under heavy loss.</summary>
+    private const int InitialScoreboardRanges = 32;
 
-    private readonly TcpSeq[] _sbLeft = new TcpSeq[MaxScoreboardRanges];
-    private readonly TcpSeq[] _sbRight = new TcpSeq[MaxScoreboardRanges];
+    // A full table must not drop ranges: a SACKed range left out looks like a hole, RACK then marks it lost and the
+    // sender resends data the peer already has (with 32 ranges, a burst loss of hundreds of segments resent twice as
+    // many as were lost).
+    private TcpSeq[] _sbLeft = new TcpSeq[InitialScoreboardRanges];
+    private TcpSeq[] _sbRight = new TcpSeq[InitialScoreboardRanges];
     private int _sbCount;
 
     /// <summary>Adds the blocks of one ACK; returns true if any octet became newly SACKed.</summary>
@@ -68,9 +71,14 @@ public sealed partial class TcpSocket
             }
             return news;
         }
-        if (_sbCount == MaxScoreboardRanges)
+        if (_sbCount == _sbLeft.Length)
         {
-            return false;
+            if (_sbLeft.Length >= MaxOutOfOrderRanges)
+            {
+                return false; // only more conservative: the range counts as not yet delivered
+            }
+            Array.Resize(ref _sbLeft, _sbLeft.Length * 2);
+            Array.Resize(ref _sbRight, _sbRight.Length * 2);
         }
         Array.Copy(_sbLeft, i, _sbLeft, i + 1, _sbCount - i);
         Array.Copy(_sbRight, i, _sbRight, i + 1, _sbCount - i);

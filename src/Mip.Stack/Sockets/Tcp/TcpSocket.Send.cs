@@ -40,6 +40,9 @@ public sealed partial class TcpSocket
         if (canSendData)
         {
             SendData(now);
+            // Stopped by cwnd: data waits that the window (not the peer's, not Nagle) holds back.
+            bool pending = _sendBuffer.Count - (_sndNxt - _bufferSeq) > 0;
+            TrackCwndUsage(pending && _cc.CongestionWindow - (_sndNxt - _sndUna) < _cc.Mss);
         }
         if (_ackNow)
         {

@@ -24,7 +24,14 @@ public sealed partial class TcpSocket
     private readonly TcpSocketOptions _options;
     private readonly RingBuffer _sendBuffer;
     private readonly RingBuffer _receiveBuffer;
-    private readonly Assembler _assembler = new();
+    /// <summary>
+    /// Out-of-order ranges the receive side (and the sender's scoreboard) may track: a burst that loses every other
+    /// segment of an 8 MiB window leaves about 2900 holes. Linux bounds its out-of-order queue by memory only; a small
+    /// table refused segments the buffer had room for and made the sender resend them.
+    /// </summary>
+    internal const int MaxOutOfOrderRanges = 4096;
+
+    private readonly Assembler _assembler = new(MaxOutOfOrderRanges);
     private readonly RttEstimator _rtt;
     private ICongestionControl _cc;
 
@@ -93,6 +100,7 @@ public sealed partial class TcpSocket
         _sndMax = iss;
         _bufferSeq = iss + 1;
         _recoveryPoint = iss; // RFC 6582 §3.2 step 1: "recover" starts at the initial send sequence number
+        _cwndUsageSeq = iss;
         _tsOffset = tsOffset;
         _rcvShift = options.WindowScaling ? WindowScaleFor(options.MaxReceiveBufferBytes) : (byte)0;
         _lastReceiveAt = now;
@@ -161,6 +169,10 @@ public sealed partial class TcpSocket
             return 0;
         }
         int n = _sendBuffer.Enqueue(data);
+        if (n < data.Length)
+        {
+            _sendBufferWasFull = true;
+        }
         if (n > 0 && State != TcpState.SynSent && State != TcpState.SynReceived)
         {
             _stack.ScheduleTcpOutput(this);

@@ -9,8 +9,15 @@ public sealed class TcpSocketOptions
     /// <summary>Disables Nagle's algorithm (RFC 9293 §3.7.4). Default false: small segments wait for the ACK of the last.</summary>
     public bool NoDelay { get; init; }
 
-    /// <summary>Send buffer (queued plus unacknowledged bytes). Default 1 MiB.</summary>
+    /// <summary>Initial send buffer (queued plus unacknowledged bytes); auto-tuned up to <see cref="MaxSendBufferBytes"/>. Default 1 MiB.</summary>
     public int SendBufferBytes { get; init; } = 1 << 20;
+
+    /// <summary>
+    /// Ceiling for send-buffer auto-tuning: when the buffer, not the congestion window, limits the flight it doubles up
+    /// to this (Linux's tcp_wmem[2] idea). Set it to <see cref="SendBufferBytes"/> or lower for a fixed buffer.
+    /// Default 8 MiB.
+    /// </summary>
+    public int MaxSendBufferBytes { get; init; } = 8 << 20;
 
     /// <summary>Initial receive buffer; auto-tuned up to <see cref="MaxReceiveBufferBytes"/>. Default 1 MiB.</summary>
     public int ReceiveBufferBytes { get; init; } = 1 << 20;

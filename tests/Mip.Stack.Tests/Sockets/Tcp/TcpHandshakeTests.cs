@@ -100,6 +100,43 @@ public sealed class TcpHandshakeTests
     }
 
     [Fact]
+    public void Data_and_a_shutdown_queued_while_connecting_go_out_once_established()
+    {
+        var h = new TcpHarness();
+        var socket = h.Stack.ConnectTcp(new Ipv4Endpoint(h.PeerIp, 6000), h.Now, localPort: 6001);
+        var syn = h.ExpectOne();
+        // RFC 9293 §3.10.2: SEND in SYN-SENT queues the data; the half-close queues the FIN behind it instead of
+        // deleting the connection (that is CLOSE's rule, §3.10.4).
+        Assert.Equal(5, socket.Send("hello"u8));
+        socket.Shutdown();
+        Assert.Equal(TcpState.SynSent, socket.State);
+        Assert.False(socket.CanSend);
+        h.Advance(TimeSpan.Zero);
+        h.ExpectNothing();
+        var peerIss = new TcpSeq(700);
+        h.Send(TcpHarness.Seg(6000, 6001, peerIss, syn.Seq + 1, TcpFlags.Syn | TcpFlags.Ack) with { MaxSegmentSize = 1460 });
+        Assert.Equal(TcpState.FinWait1, socket.State);
+        var data = h.ExpectOne();
+        Assert.Equal(syn.Seq + 1, data.Seq);
+        Assert.Equal(peerIss + 1, data.Ack);
+        Assert.Equal("hello"u8.ToArray(), data.Payload);
+        Assert.True(data.Flags.HasFlag(TcpFlags.Fin));
+        Assert.Contains(StackHarness.DrainEvents(h.Stack), e => e is TcpConnectionEstablished);
+    }
+
+    [Fact]
+    public void Close_while_connecting_deletes_the_connection()
+    {
+        var h = new TcpHarness();
+        var socket = h.Stack.ConnectTcp(new Ipv4Endpoint(h.PeerIp, 6000), h.Now, localPort: 6001);
+        h.ExpectOne();
+        socket.Close();
+        Assert.Equal(TcpState.Closed, socket.State);
+        Assert.Equal(TcpError.None, socket.Error);
+        Assert.Empty(h.Stack.TcpSockets);
+    }
+
+    [Fact]
     public void Simultaneous_open_reaches_established_on_both_sides()
     {
         var h = new TcpHarness();

@@ -213,7 +213,7 @@ public sealed class TcpSendTests
     public void Send_buffer_is_bounded_and_ACKs_make_the_socket_writable()
     {
         var h = new TcpHarness();
-        var c = TcpConnection.Accept(h, options: new TcpSocketOptions { SendBufferBytes = 3000, NoDelay = true });
+        var c = TcpConnection.Accept(h, options: new TcpSocketOptions { SendBufferBytes = 3000, MaxSendBufferBytes = 3000, NoDelay = true });
         Assert.Equal(3000, c.Socket.Send(new byte[5000]));
         Assert.Equal(0, c.Socket.SendBufferFree);
         h.Advance(TimeSpan.Zero);
