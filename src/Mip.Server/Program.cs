@@ -1,6 +1,6 @@
+using Mip.Server.Demo;
 using Mip.Server.Grpc;
 using Mip.Server.Grpc.Capture;
-using Mip.Server.Demo;
 using Mip.Server.Hosting;
 using Mip.Server.Metrics;
 using Mip.Stack.Iface;

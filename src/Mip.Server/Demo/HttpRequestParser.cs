@@ -193,17 +193,17 @@ internal sealed partial class HttpRequestParser
             switch (_state)
             {
                 case State.ChunkData:
-                {
-                    int n = (int)Math.Min(_remaining, input.Length - i);
-                    body = input.Slice(i, n);
-                    _remaining -= n;
-                    if (_remaining == 0)
                     {
-                        _state = State.ChunkDataCr;
+                        int n = (int)Math.Min(_remaining, input.Length - i);
+                        body = input.Slice(i, n);
+                        _remaining -= n;
+                        if (_remaining == 0)
+                        {
+                            _state = State.ChunkDataCr;
+                        }
+                        consumed = i + n;
+                        return HttpParseStatus.Body;
                     }
-                    consumed = i + n;
-                    return HttpParseStatus.Body;
-                }
                 case State.ChunkSize:
                     if (++_chunkLineBytes > MaxChunkLineBytes)
                     {

@@ -1,6 +1,6 @@
+using Mip.Server.Demo;
 using Mip.Server.Grpc;
 using Mip.Server.Metrics;
-using Mip.Server.Demo;
 using Mip.Stack;
 using Mip.Stack.Iface;
 using Mip.Stack.Phy;

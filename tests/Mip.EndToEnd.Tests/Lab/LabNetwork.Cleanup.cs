@@ -111,20 +111,27 @@ public sealed partial class LabNetwork
         {
             return false;
         }
+        // The kernel's start time (in clock ticks since boot) tells a live owner from a recycled pid, exactly:
+        // Process.StartTime is derived from the boot time each process estimates for itself, and two processes can
+        // disagree by a few milliseconds, which once made parallel runs tear down each other's labs.
+        return ProcessStartJiffies(pid) is { } start && start == startTicks;
+    }
+
+    /// <summary>Field 22 of /proc/PID/stat (starttime), or null when the process is gone.</summary>
+    internal static long? ProcessStartJiffies(int pid)
+    {
+        string stat;
         try
         {
-            using var p = Process.GetProcessById(pid);
-            // The start time guards against a recycled pid.
-            return p.StartTime.Ticks == startTicks;
+            stat = File.ReadAllText($"/proc/{pid}/stat");
         }
-        catch (ArgumentException)
+        catch (IOException)
         {
-            return false;
+            return null;
         }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
+        // The command name (field 2) may contain spaces and parentheses: fields after it start past the last ')'.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out long start) ? start : null;
     }
 
     [GeneratedRegex("^(mipt-[0-9a-f]{6})(-s)?$")]

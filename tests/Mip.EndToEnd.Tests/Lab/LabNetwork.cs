@@ -77,11 +77,8 @@ public sealed partial class LabNetwork : IDisposable
     {
         Directory.CreateDirectory(StateDirectory);
         // Who owns this lab, so a concurrent run's CleanupStale leaves it alone while we live.
-        using (var self = Process.GetCurrentProcess())
-        {
-            File.WriteAllText(Path.Combine(StateDirectory, "owner"),
-                string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId} {self.StartTime.Ticks}"));
-        }
+        File.WriteAllText(Path.Combine(StateDirectory, "owner"),
+            string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId} {ProcessStartJiffies(Environment.ProcessId)}"));
         Ip("netns", "add", KernelNamespace);
         Ip("netns", "add", StackNamespace);
         // Both ends are created directly inside their namespaces, so no interface ever appears in the root one.
