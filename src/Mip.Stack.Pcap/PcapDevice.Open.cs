@@ -11,7 +11,7 @@ public sealed unsafe partial class PcapDevice
 
     /// <summary>
     /// Opens <see cref="PcapDeviceOptions.Interface"/> for live capture and injection: immediate mode, whole
-    /// frames, direction in, non-blocking. Throws <see cref="PcapDeviceException"/> with an actionable message
+    /// frames, direction in, non-blocking, with batched transmission (<see cref="PcapDeviceOptions.TransmitBatchFrames"/>). Throws <see cref="PcapDeviceException"/> with an actionable message
     /// when libpcap, the namespace, the interface or the privileges are missing.
     /// </summary>
     public static PcapDevice Open(PcapDeviceOptions options)
@@ -20,6 +20,10 @@ public sealed unsafe partial class PcapDevice
         if (string.IsNullOrWhiteSpace(options.Interface) || Encoding.UTF8.GetByteCount(options.Interface) >= LibC.IfNameSize)
         {
             throw new ArgumentException($"Interface must be a Linux interface name of 1-15 bytes, not '{options.Interface}'", nameof(options));
+        }
+        if (options.TransmitBatchFrames is < 1 or > 1024)
+        {
+            throw new ArgumentException($"TransmitBatchFrames must be 1-1024, not {options.TransmitBatchFrames}", nameof(options));
         }
         EnsureLibraryLoads();
         if (options.Namespace is null)

@@ -56,11 +56,13 @@ public sealed unsafe partial class PcapDevice
 
     /// <summary>
     /// Sleeps in poll(2) until frames are ready, <paramref name="extraFd"/> (e.g. <see cref="EventFd.Fd"/>, -1 for
-    /// none) is readable, or <paramref name="timeoutMs"/> passes (-1 waits forever, 0 only checks).
+    /// none) is readable, or <paramref name="timeoutMs"/> passes (-1 waits forever, 0 only checks). Flushes queued
+    /// transmissions first: nothing may sit in the batch while the loop sleeps.
     /// </summary>
     public WaitResult Wait(int timeoutMs, int extraFd = -1)
     {
         ObjectDisposedException.ThrowIf(_pcap == 0, this);
+        Flush();
         LibC.PollFd* fds = stackalloc LibC.PollFd[2];
         fds[0] = new LibC.PollFd { Fd = SelectableFd, Events = LibC.PollIn };
         fds[1] = new LibC.PollFd { Fd = extraFd, Events = LibC.PollIn };

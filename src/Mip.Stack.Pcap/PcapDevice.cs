@@ -54,6 +54,8 @@ public sealed unsafe partial class PcapDevice : INetworkDevice, IDisposable
         SelectableFd = selectableFd;
         _controlSocket = controlSocket;
         _linkRefreshTicks = (long)(options.LinkRefreshInterval.TotalSeconds * Stopwatch.Frequency);
+        _batchCapacity = options.TransmitBatchFrames;
+        AllocateBatch();
         // Weak, so an undisposed device can still be finalized; the handle only lives as long as the device.
         _self = GCHandle.Alloc(this, GCHandleType.Weak);
         RefreshLink();
@@ -132,12 +134,18 @@ public sealed unsafe partial class PcapDevice : INetworkDevice, IDisposable
                 Interlocked.Read(ref _truncatedDrops),
                 Interlocked.Read(ref _receiveErrors),
                 haveStats ? stat.Dropped : 0,
-                haveStats ? stat.InterfaceDropped : 0);
+                haveStats ? stat.InterfaceDropped : 0,
+                Interlocked.Read(ref _transmitCalls));
         }
     }
 
+    /// <summary>Sends what is still queued, then closes the capture.</summary>
     public void Dispose()
     {
+        if (_pcap != 0)
+        {
+            Flush();
+        }
         ReleaseNative();
         GC.SuppressFinalize(this);
     }
@@ -158,5 +166,6 @@ public sealed unsafe partial class PcapDevice : INetworkDevice, IDisposable
         {
             _self.Free();
         }
+        FreeBatch();
     }
 }

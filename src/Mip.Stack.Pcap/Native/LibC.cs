@@ -30,6 +30,8 @@ internal static unsafe partial class LibC
     public const int EfdNonblock = 0x800;
     public const int EfdCloexec = 0x80000;
 
+    public const int MsgDontwait = 0x40;
+
     public const int EIntr = 4;
     public const int EAgain = 11;
     public const int ENoent = 2;
@@ -63,6 +65,9 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "write", SetLastError = true)]
     public static partial nint Write(int fd, void* buffer, nuint count);
 
+    [LibraryImport(Library, EntryPoint = "sendmmsg", SetLastError = true)]
+    public static partial int SendMmsg(int fd, MMsgHdr* messages, uint count, int flags);
+
     [LibraryImport(Library, EntryPoint = "if_nameindex", SetLastError = true)]
     public static partial IfNameIndex* IfNameIndexes();
 
@@ -78,6 +83,27 @@ internal static unsafe partial class LibC
         public int Fd;
         public short Events;
         public short Revents;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    /// <summary>struct mmsghdr on LP64: struct msghdr (56 bytes, padded) then the kernel's msg_len, 64 in all.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 64)]
+    public struct MMsgHdr
+    {
+        [FieldOffset(0)] public void* Name;
+        [FieldOffset(8)] public uint NameLength;
+        [FieldOffset(16)] public IoVec* Iov;
+        [FieldOffset(24)] public nuint IovLength;
+        [FieldOffset(32)] public void* Control;
+        [FieldOffset(40)] public nuint ControlLength;
+        [FieldOffset(48)] public int Flags;
+        [FieldOffset(56)] public uint Length;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -100,7 +100,10 @@ public sealed partial class NetStack : IDhcpHost, IDnsTransport
 
     internal StackOptions Options => _options;
 
-    /// <summary>Checks the link, takes up to 256 pending frames from the device, runs due timers and sends what is due.</summary>
+    /// <summary>
+    /// Checks the link, takes up to 256 pending frames from the device, runs due timers, sends what is due and
+    /// flushes the device.
+    /// </summary>
     public void Poll(Instant now)
     {
         _now = now;
@@ -117,6 +120,8 @@ public sealed partial class NetStack : IDhcpHost, IDnsTransport
             _announcePending = false;
             SendArpAnnouncement(config.Address);
         }
+        // A batching device (pcap's sendmmsg) sends everything this poll produced in one go.
+        _device.Flush();
     }
 
     /// <summary>

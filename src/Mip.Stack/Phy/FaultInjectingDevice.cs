@@ -116,6 +116,12 @@ public sealed class FaultInjectingDevice : INetworkDevice, IDisposable
         return accepted;
     }
 
+    /// <summary>
+    /// Flushes the inner device. Delayed frames still come due only on <see cref="Receive"/>, <see cref="Transmit"/>
+    /// and <see cref="PumpTransmit"/>: releasing them here too would change a seeded run's timeline.
+    /// </summary>
+    public void Flush() => _inner.Flush();
+
     /// <summary>Sends the transmit frames due now; returns how many went to the inner device.</summary>
     public int PumpTransmit() => SendDueTransmits(_clock());
 

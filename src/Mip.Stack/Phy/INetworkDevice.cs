@@ -21,6 +21,18 @@ public interface INetworkDevice
     /// </summary>
     int Receive(FrameHandler handler, int maxFrames);
 
-    /// <summary>Sends one complete Ethernet frame (without FCS). Returns false when the frame was dropped.</summary>
+    /// <summary>
+    /// Sends one complete Ethernet frame (without FCS). Returns false when the frame was dropped. A device may
+    /// queue the frame (copied: the span is not kept) and send it with others at the next <see cref="Flush"/>.
+    /// </summary>
     bool Transmit(ReadOnlySpan<byte> frame);
+
+    /// <summary>
+    /// Sends every frame <see cref="Transmit"/> queued. The stack calls it at the end of each poll, so a device
+    /// that batches transmissions (one system call for many frames) never holds a frame past the poll that made
+    /// it. Wrappers must forward it. Devices that send at once need not implement it.
+    /// </summary>
+    void Flush()
+    {
+    }
 }

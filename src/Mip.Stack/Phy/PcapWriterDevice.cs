@@ -55,6 +55,8 @@ public sealed class PcapWriterDevice : INetworkDevice
         }
     }
 
+    public void Flush() => _inner.Flush();
+
     public bool Transmit(ReadOnlySpan<byte> frame)
     {
         Capture(frame);

@@ -26,6 +26,7 @@ public sealed class PcapDeviceTests(ITestOutputHelper output)
 
         var sw = Stopwatch.StartNew();
         Assert.True(device.Transmit(Frames.ArpRequest(Frames.StackMac, StackIp, LabNetwork.KernelAddress)));
+        device.Flush();
         bool replied = ReceiveUntil(device, f => Frames.IsArpReply(f, LabNetwork.KernelAddress, lab.KernelMac, Frames.StackMac), Deadline);
 
         Assert.True(replied, $"no ARP reply from {LabNetwork.KernelAddress} within {Deadline.TotalSeconds} s");
@@ -56,6 +57,7 @@ public sealed class PcapDeviceTests(ITestOutputHelper output)
 
         const ulong outgoing = 0x6f75_7467_6f69_6e67;
         Assert.True(sender.Transmit(Frames.Marked(lab.KernelMac, Frames.StackMac, outgoing)));
+        sender.Flush();
         Assert.True(ReceiveUntil(peer, f => Frames.HasMarker(f, outgoing), Deadline), "the kernel side never saw the frame");
 
         // The packet taps on my0 ran before the veth handed the frame to my1, so whatever would see it has it now.
@@ -66,6 +68,7 @@ public sealed class PcapDeviceTests(ITestOutputHelper output)
 
         const ulong incoming = 0x696e_636f_6d69_6e67;
         Assert.True(peer.Transmit(Frames.Marked(Frames.StackMac, lab.KernelMac, incoming)));
+        peer.Flush();
         Assert.True(ReceiveUntil(sender, f => Frames.HasMarker(f, incoming), Deadline), "an arriving frame was not received");
         Assert.True(ReceiveUntil(sibling, f => Frames.HasMarker(f, incoming), Deadline), "an arriving frame was not received by the second handle");
     }
@@ -98,6 +101,7 @@ public sealed class PcapDeviceTests(ITestOutputHelper output)
         Assert.False(device.Transmit(Frames.Marked(lab.KernelMac, Frames.StackMac, 1, max + 1)));
         Assert.False(device.Transmit(new byte[PcapDevice.EthernetHeaderLength - 1]));
         Assert.True(device.Transmit(Frames.Marked(lab.KernelMac, Frames.StackMac, 2, max)));
+        device.Flush();
 
         int receivedLength = 0;
         Assert.True(ReceiveUntil(peer, f =>
