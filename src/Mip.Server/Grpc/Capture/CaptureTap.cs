@@ -73,6 +73,9 @@ internal sealed class CaptureTap : INetworkDevice
         return _inner.Transmit(frame);
     }
 
+    /// <summary>The pcap device batches transmits: the stack's end-of-poll flush must reach it through the tap.</summary>
+    public void Flush() => _inner.Flush();
+
     private void OnReceived(ReadOnlySpan<byte> frame)
     {
         Offer(frame, inbound: true);
