@@ -120,9 +120,9 @@ public sealed class TcpServiceEndToEndTests
         var tcp = new TcpService.TcpServiceClient(server.Channel);
 
         // Refused: a closed kernel port answers RST.
-        var refused = await Assert.ThrowsAsync<MipSocketException>(() => client.ConnectAsync(Kernel, 9, cancellationToken: Ct));
+        var refused = await Assert.ThrowsAsync<MipSocketException>(() => client.ConnectAsync(Kernel, 9999, timeout: TimeSpan.FromSeconds(5), cancellationToken: Ct));
         Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
-        var raw = await ConnectRawAsync(tcp, new ConnectOpen { Host = Kernel, Port = 9 });
+        var raw = await ConnectRawAsync(tcp, new ConnectOpen { Host = Kernel, Port = 9999 });
         Assert.Equal((StatusCode.Unavailable, "CONNECTION_REFUSED"), raw);
 
         // Timed out: the kernel silently drops SYNs to this port.
