@@ -83,6 +83,37 @@ public sealed class TcpServiceEndToEndTests
     }
 
     [Fact]
+    public async Task A_client_that_stops_reading_holds_the_sender_back_instead_of_growing_a_queue()
+    {
+        LabNetwork.SkipUnlessRoot();
+        using var lab = LabNetwork.Create();
+        lab.StartDnsmasq();
+        using var server = StartServer(lab);
+        const int size = 256 << 20;
+        var peer = KernelPeer.Serve(lab, "serve-stream", 9150, "--send", $"{size}", "--seed", "2");
+        using var client = new MipClient($"http://127.0.0.1:{server.GrpcPort}");
+        await using var stream = await client.ConnectAsync(Kernel, 9150, cancellationToken: Ct);
+
+        // Nobody reads: what the server took from the socket stops growing far below what the peer wants to send,
+        // because the server stops reading the socket and the TCP receive window closes.
+        async Task<ulong> TakenAsync() =>
+            (await client.Stack.ListSocketsAsync(new ListSocketsRequest(), cancellationToken: Ct)).Sockets.Single(s => s.Id == stream.SocketId).BytesReceived;
+        await Task.Delay(1500, Ct);
+        ulong first = await TakenAsync();
+        await Task.Delay(1000, Ct);
+        ulong second = await TakenAsync();
+        Assert.Equal(first, second);
+        Assert.True(second < 16u << 20, $"{second} bytes taken from the socket while the client read nothing");
+
+        // Reading resumes the flow, and every byte arrives intact.
+        await stream.ShutdownAsync(Ct);
+        var (received, sha) = await ReadToEndAsync(stream);
+        var result = KernelPeer.Result(peer, Timeout);
+        Assert.Equal(size, received);
+        Assert.Equal(result.GetProperty("sent_sha256").GetString(), sha);
+    }
+
+    [Fact]
     public async Task A_kernel_client_reaches_a_grpc_listener_through_Listen_and_Attach_and_gets_its_bytes_echoed()
     {
         LabNetwork.SkipUnlessRoot();
