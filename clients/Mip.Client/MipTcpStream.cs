@@ -166,6 +166,8 @@ public sealed class MipTcpStream : Stream
                 while (!_readEnded && (await _channel.ReadAsync(timeout.Token).ConfigureAwait(false)).Data is not null)
                 {
                 }
+                _readEnded = true;
+                await _channel.WaitForStatusAsync(timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is RpcException or OperationCanceledException or InvalidOperationException)
             {

@@ -38,6 +38,13 @@ internal sealed class TcpFrameChannel<TRequest, TResponse>(
         return TcpFrame.End;
     }
 
+    public async Task WaitForStatusAsync(CancellationToken cancellationToken)
+    {
+        while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+        }
+    }
+
     public void Dispose() => call.Dispose();
 }
 
@@ -50,6 +57,12 @@ internal interface ITcpFrameChannel : IDisposable
 
     /// <summary>The next frame: data (non-empty) or the end of the stream.</summary>
     Task<TcpFrame> ReadAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads past the end of stream until the server completes the call. Disposing a call earlier cancels it, and the
+    /// server answers a cancelled call by resetting the connection.
+    /// </summary>
+    Task WaitForStatusAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>Received bytes, or the end of the stream when <see cref="Data"/> is null.</summary>

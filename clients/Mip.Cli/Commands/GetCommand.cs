@@ -9,7 +9,21 @@ internal static class GetCommand
 {
     public static Command Build()
     {
-        var url = new Argument<Uri>("url") { Description = "http:// URL on the stack's network" };
+        // System.CommandLine has no Uri parser: without this the argument never parses.
+        var url = new Argument<Uri>("url")
+        {
+            Description = "http:// URL on the stack's network",
+            CustomParser = result =>
+            {
+                string text = result.Tokens.Single().Value;
+                if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+                {
+                    return uri;
+                }
+                result.AddError($"'{text}' is not an absolute http:// URL");
+                return null;
+            },
+        };
         var output = new Option<string?>("--output", "-o") { Description = "Write the body to this file instead of stdout" };
         var command = new Command("get", "HTTP GET through the stack (progress on stderr for large bodies)") { Arguments = { url }, Options = { output } };
         command.SetAction((parse, ct) => Cli.RunAsync(async () =>

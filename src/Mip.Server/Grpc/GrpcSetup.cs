@@ -59,6 +59,7 @@ internal static class GrpcSetup
         }
         app.MapGrpcService<StackGrpcService>();
         app.MapGrpcService<UdpGrpcService>();
+        app.MapGrpcService<TcpGrpcService>();
         app.MapGrpcService<CaptureGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();

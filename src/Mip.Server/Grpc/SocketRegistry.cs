@@ -26,10 +26,13 @@ internal sealed class SocketRegistry(int maxSocketsPerClient, Action<ServerSocke
     /// <summary>A new id such as "udp-7"; ids never repeat, so a stale id never closes someone else's socket.</summary>
     public string NewId(string prefix) => $"{prefix}-{++_nextId}";
 
+    /// <summary>Whether <paramref name="owner"/> may open one more socket.</summary>
+    public bool HasCapacity(string owner) => _perOwner.GetValueOrDefault(owner) < MaxSocketsPerClient;
+
     /// <summary>Throws ResourceExhausted (reason TOO_MANY_SOCKETS) when <paramref name="owner"/> is at its limit.</summary>
     public void EnsureCapacity(string owner)
     {
-        if (_perOwner.GetValueOrDefault(owner) >= MaxSocketsPerClient)
+        if (!HasCapacity(owner))
         {
             throw GrpcErrors.Create(StatusCode.ResourceExhausted, "TOO_MANY_SOCKETS",
                 $"this client already holds {MaxSocketsPerClient} sockets (--max-sockets-per-client); close some first");

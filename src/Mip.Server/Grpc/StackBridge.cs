@@ -79,6 +79,7 @@ internal sealed partial class StackBridge
     {
         _stack = stack;
         PollResolves(stack);
+        PollTcp(stack, now);
         for (int i = _polled.Count - 1; i >= 0; i--)
         {
             _polled[i].Drain(now);

@@ -135,6 +135,14 @@ internal sealed partial class StackGrpcService(
             CaptureDrops = (ulong)s.KernelDrops,
             UdpDatagramsReceived = (ulong)s.UdpDatagramsReceived,
             UdpDatagramsSent = (ulong)s.UdpDatagramsSent,
+            TcpSegmentsReceived = (ulong)s.TcpSegmentsReceived,
+            TcpSegmentsSent = (ulong)s.TcpSegmentsSent,
+            TcpRetransmits =
+            {
+                ["rto"] = (ulong)s.TcpRetransmitsRto,
+                ["fast"] = (ulong)s.TcpRetransmitsFast,
+                ["tlp"] = (ulong)s.TcpRetransmitsTlp,
+            },
         };
         // Only reasons that happened: a map of 26 zeros says nothing.
         for (int i = 0; i < s.Drops.Length; i++)

@@ -1,6 +1,7 @@
 using Mip.Stack.Iface;
 using Mip.Stack.Pcap;
 using Mip.Stack.Sockets.Dhcp;
+using Mip.Stack.Sockets.Tcp;
 
 namespace Mip.Server.Metrics;
 
@@ -43,8 +44,20 @@ internal sealed class CountersSnapshot
     /// <summary>The DHCP client's state, or null with a static address.</summary>
     public DhcpClientState? DhcpState { get; private init; }
 
-    // TCP: once the TCP socket merges, copy its StackCounters fields here (segments received/sent, retransmits by
-    // cause, connections opened/reset, listener overflows) and observe them in StackMetrics.Tcp.cs.
+    public long TcpSegmentsReceived { get; private init; }
+    public long TcpSegmentsSent { get; private init; }
+    public long TcpRetransmitsRto { get; private init; }
+    public long TcpRetransmitsFast { get; private init; }
+    public long TcpRetransmitsTlp { get; private init; }
+    public long TcpResetsSent { get; private init; }
+    public long TcpResetsReceived { get; private init; }
+    public long TcpActiveOpens { get; private init; }
+    public long TcpPassiveOpens { get; private init; }
+
+    /// <summary>Connections in the stack's table by <see cref="TcpState"/> (listeners not included).</summary>
+    public int[] TcpConnectionsByState { get; private init; } = new int[TcpStates];
+
+    private static readonly int TcpStates = Enum.GetValues<TcpState>().Length;
 
     /// <summary>Takes a snapshot. Call on the stack loop thread only.</summary>
     public static CountersSnapshot Capture(NetStack stack, PcapDevice? pcap)
@@ -56,6 +69,11 @@ internal sealed class CountersSnapshot
             drops[i] = c.Drops((DropReason)i);
         }
         var stats = pcap?.Statistics;
+        var byState = new int[TcpStates];
+        foreach (var socket in stack.TcpSockets)
+        {
+            byState[(int)socket.State]++;
+        }
         return new CountersSnapshot(drops)
         {
             FramesReceived = c.FramesReceived,
@@ -76,6 +94,16 @@ internal sealed class CountersSnapshot
             KernelDrops = stats?.KernelDrops ?? 0,
             InterfaceDrops = stats?.InterfaceDrops ?? 0,
             DhcpState = stack.Dhcp?.State,
+            TcpSegmentsReceived = c.TcpSegmentsReceived,
+            TcpSegmentsSent = c.TcpSegmentsSent,
+            TcpRetransmitsRto = c.TcpRetransmitsRto,
+            TcpRetransmitsFast = c.TcpRetransmitsFast,
+            TcpRetransmitsTlp = c.TcpRetransmitsTlp,
+            TcpResetsSent = c.TcpResetsSent,
+            TcpResetsReceived = c.TcpResetsReceived,
+            TcpActiveOpens = c.TcpActiveOpens,
+            TcpPassiveOpens = c.TcpPassiveOpens,
+            TcpConnectionsByState = byState,
         };
     }
 }

@@ -20,10 +20,13 @@ internal sealed partial class StackMetrics : IDisposable
     private readonly Meter _meter;
     private readonly CountersPublisher _counters;
 
-    public StackMetrics(IMeterFactory meters, CountersPublisher counters)
+    private readonly StackBridge _bridge;
+
+    public StackMetrics(IMeterFactory meters, CountersPublisher counters, StackBridge bridge)
     {
         _meter = meters.Create(MeterName);
         _counters = counters;
+        _bridge = bridge;
         _meter.CreateObservableCounter("mip.link.frames.received", () => Snap.FramesReceived, "{frame}", "Ethernet frames the stack received");
         _meter.CreateObservableCounter("mip.link.frames.sent", () => Snap.FramesSent, "{frame}", "Ethernet frames the stack sent");
         _meter.CreateObservableCounter("mip.link.received", () => Snap.BytesReceived, "By", "Bytes of Ethernet frames received, headers included");
@@ -44,11 +47,7 @@ internal sealed partial class StackMetrics : IDisposable
 
     private CountersSnapshot Snap => _counters.Latest;
 
-    /// <summary>
-    /// The TCP instruments go here once the TCP socket merges (mip.tcp.segments {segment} by direction,
-    /// mip.tcp.retransmits {segment} by cause, mip.tcp.connections {connection} by outcome), reading the TCP fields
-    /// that <see cref="CountersSnapshot"/> will copy from StackCounters.
-    /// </summary>
+    /// <summary>The TCP instruments (StackMetrics.Tcp.cs).</summary>
     partial void CreateTcpInstruments();
 
     private IEnumerable<Measurement<long>> ObserveDrops()

@@ -48,6 +48,7 @@ internal sealed class MipServerProcess : IDisposable
 
     public int GrpcPort { get; }
     public int MetricsPort { get; }
+    public int ProcessId => _process.Id;
     public GrpcChannel Channel { get; }
     public string Output => _process.Output;
 
