@@ -36,13 +36,21 @@ public sealed class DhcpServerEndToEndTests
         };
         using var stack = new StackHarness(lab, options);
 
-        // udhcpc's hook: record what it was given and configure my1 with it (so the RELEASE can go out unicast).
+        // udhcpc's hook: record what it was given and configure my1 with it (so the RELEASE can go out unicast), then
+        // resolve the server's MAC, as any client that has talked to its server would have. Without that the RELEASE
+        // could be lost in the kernel, not on our side: on SIGTERM udhcpc sends it through a UDP socket and runs the
+        // deconfig hook at once. With no ARP entry for the server (the "ip addr flush" between the two runs flushed
+        // the ARP cache too, and the -B run needs no ARP), the kernel queues the datagram behind an ARP request, and
+        // the hook's flush of the last address (fib_disable_ip -> arp_ifdown) destroys the incomplete entry with
+        // the queued datagram: the RELEASE went out only if the stack's ARP reply beat the fork and exec of the hook,
+        // which machine load decided. A resolved entry makes the send synchronous (veth transmits in sendto).
         string env = Path.Combine(lab.StateDirectory, "udhcpc.env");
         string script = Path.Combine(lab.StateDirectory, "udhcpc.sh");
         File.WriteAllText(script,
             "#!/bin/sh\n" +
             "case \"$1\" in\n" +
-            $"  bound|renew) env > {env}; ip addr add \"$ip/$mask\" dev \"$interface\" ;;\n" +
+            $"  bound|renew) env > {env}; ip addr add \"$ip/$mask\" dev \"$interface\"; " +
+            "ping -c 1 -W 2 \"$serverid\" > /dev/null ;;\n" +
             "  deconfig) ip addr flush dev \"$interface\" ;;\n" +
             "esac\n" +
             "exit 0\n");

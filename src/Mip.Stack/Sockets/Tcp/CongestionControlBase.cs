@@ -38,7 +38,8 @@ internal abstract class CongestionControlBase : ICongestionControl
             CongestionWindowLimits.MaxWindow);
     }
 
-    public void OnAck(Instant now, long ackedBytes, long bytesInFlight, TimeSpan? rttSample, TimeSpan smoothedRtt)
+    public void OnAck(Instant now, long ackedBytes, long bytesInFlight, TimeSpan? rttSample, TimeSpan smoothedRtt,
+        bool cwndLimited = true)
     {
         long acked = CongestionWindowLimits.ClampBytes(ackedBytes);
         long flight = CongestionWindowLimits.ClampBytes(bytesInFlight);
@@ -56,9 +57,9 @@ internal abstract class CongestionControlBase : ICongestionControl
         }
         if (CongestionWindow < SlowStartThreshold)
         {
-            SlowStart(now, acked, flight, rttSample);
+            SlowStart(now, acked, flight, rttSample, cwndLimited);
         }
-        else
+        else if (cwndLimited)
         {
             AfterRto = false;
             CongestionAvoidance(now, acked, flight, smoothedRtt);
@@ -119,9 +120,17 @@ internal abstract class CongestionControlBase : ICongestionControl
         OnRecoveryExited(now);
     }
 
-    /// <summary>Standard slow start with ABC: cwnd += min(N, L·SMSS) (RFC 5681 §3.1 eq. 2, RFC 3465 §2.2-2.3).</summary>
-    protected virtual void SlowStart(Instant now, long acked, long flight, TimeSpan? rttSample) =>
-        CongestionWindow = CongestionWindowLimits.Add(CongestionWindow, SlowStartIncrease(acked, AbcLimit));
+    /// <summary>
+    /// Standard slow start with ABC: cwnd += min(N, L·SMSS) (RFC 5681 §3.1 eq. 2, RFC 3465 §2.2-2.3), only when
+    /// <paramref name="grow"/> (the window was used, RFC 7661 §4.1); subclasses may still learn from the ACK otherwise.
+    /// </summary>
+    protected virtual void SlowStart(Instant now, long acked, long flight, TimeSpan? rttSample, bool grow)
+    {
+        if (grow)
+        {
+            CongestionWindow = CongestionWindowLimits.Add(CongestionWindow, SlowStartIncrease(acked, AbcLimit));
+        }
+    }
 
     /// <summary>The ABC limit L in segments: 2, or 1 after an RTO (RFC 3465 §2.3).</summary>
     protected int AbcLimit => AfterRto ? 1 : AbcLimitSegments;

@@ -13,44 +13,87 @@ internal sealed partial class Cubic
     /// <summary>RFC 9406 §4.3: L = 8 for a sender that does not pace (ours does not).</summary>
     private const int HyStartL = 8;
 
+    // ACK-train exit (Ha and Rhee's HyStart, Linux tcp_cubic.c HYSTART_ACK_TRAIN): ACKs closer together than this
+    // belong to one train; and the heuristic waits for a window big enough that a train means something.
+    private static readonly TimeSpan AckTrainDelta = TimeSpan.FromMilliseconds(2);
+    private const int AckTrainLowWindowSegments = 16;
+
     private readonly bool _hyStartEnabled;
     private bool _hyStartDone;
     private bool _inCss;
     private int _cssRoundsDone;
-    private long _roundRemaining;   // bytes still to be acknowledged before the current round ends
+    private long _roundRemaining;   // bytes still to be acknowledged up to windowEnd; the round ends past it
     private TimeSpan _lastRoundMinRtt = TimeSpan.MaxValue;
     private TimeSpan _currentRoundMinRtt = TimeSpan.MaxValue;
     private TimeSpan _cssBaselineMinRtt = TimeSpan.MaxValue;
     private int _rttSampleCount;
+    private TimeSpan _minRtt = TimeSpan.MaxValue; // smallest RTT sample of the connection (Linux's delay_min)
+    private Instant _roundStart;                  // the ACK that began the current round
+    private Instant _lastTrainAck;                // last ACK of the train that began with the round
+    private bool _roundStarted;
 
     /// <summary>True while HyStart++ is in Conservative Slow Start (RFC 9406 §4.2).</summary>
     public bool InConservativeSlowStart => _inCss;
 
     /// <summary>
     /// Slow start. HyStart++ (RFC 9406) runs only in the initial slow start (§4.3: "SHOULD use HyStart++ only for the
-    /// initial slow start"); later slow starts use standard ABC. Rounds are delimited by bytes: a round ends once the
-    /// bytes in flight when it began have been acknowledged, which is the RFC's "ACK beyond windowEnd = SND.NXT"
-    /// without needing sequence numbers here.
+    /// initial slow start"); later slow starts use standard ABC. Rounds follow RFC 9406 §4.2 in bytes: windowEnd is
+    /// SND.NXT when a round begins (the flight then, before this ACK's answer is sent), and the round ends with the
+    /// first ACK that acknowledges data beyond it, which is the first ACK of the next flight's ACK train, as in
+    /// Linux's <c>after(snd_una, end_seq)</c>. Every ACK in slow start must be passed in, also those that may not
+    /// grow the window, or the byte count would drift from the sequence space.
     /// </summary>
-    protected override void SlowStart(Instant now, long acked, long flight, TimeSpan? rttSample)
+    /// <remarks>
+    /// RFC 9406's signal, the minimum RTT of a round, cannot see the queue an unpaced sender builds while its flight is
+    /// below the path's BDP: each round's ACK train releases twice its data at line rate, the queue grows within the
+    /// train and drains in the idle gap before the next one, so the first ACKs of every round (which set the minimum)
+    /// still see an empty queue; a buffer smaller than the burst overflows before any round's minimum has moved. So, as
+    /// Linux's CUBIC does by default, the ACK-train test of the original HyStart (Ha and Rhee, 2008) runs next to it:
+    /// when the ACKs of one round arrive back to back for longer than half the minimum RTT, the flight already spans
+    /// about half the BDP at line rate and the next doubling would put a BDP of burst into the queue; slow start ends
+    /// there (ssthresh = cwnd).
+    /// </remarks>
+    protected override void SlowStart(Instant now, long acked, long flight, TimeSpan? rttSample, bool grow)
     {
         if (!_hyStartEnabled || _hyStartDone || !InInitialSlowStart)
         {
-            base.SlowStart(now, acked, flight, rttSample);
+            base.SlowStart(now, acked, flight, rttSample, grow);
             return;
         }
 
-        // RFC 9406 §4.2: cwnd += min(N, L·SMSS), divided by CSS_GROWTH_DIVISOR in CSS.
-        long increase = SlowStartIncrease(acked, HyStartL);
-        CongestionWindow = CongestionWindowLimits.Add(CongestionWindow, _inCss ? increase / CssGrowthDivisor : increase);
+        // RFC 9406 §4.2: a round ends when an ACK passes windowEnd; the next begins with that ACK.
+        _roundRemaining -= acked;
+        if (_roundRemaining < 0)
+        {
+            StartRound(now, flight);
+            if (_inCss && ++_cssRoundsDone >= CssRounds)
+            {
+                // RFC 9406 §4.2: after CSS_ROUNDS rounds of CSS, ssthresh = cwnd and congestion avoidance begins.
+                SlowStartThreshold = CongestionWindow;
+                EndHyStart();
+                return;
+            }
+        }
+
+        if (grow)
+        {
+            // RFC 9406 §4.2: cwnd += min(N, L·SMSS), divided by CSS_GROWTH_DIVISOR in CSS.
+            long increase = SlowStartIncrease(acked, HyStartL);
+            CongestionWindow = CongestionWindowLimits.Add(CongestionWindow, _inCss ? increase / CssGrowthDivisor : increase);
+        }
 
         if (rttSample is TimeSpan sample && sample >= TimeSpan.Zero)
         {
-            if (sample < _currentRoundMinRtt)
-            {
-                _currentRoundMinRtt = sample;
-            }
+            _currentRoundMinRtt = Min(_currentRoundMinRtt, sample);
+            _minRtt = Min(_minRtt, sample);
             _rttSampleCount++;
+        }
+
+        if (AckTrainSpansHalfTheMinRtt(now))
+        {
+            SlowStartThreshold = CongestionWindow;
+            EndHyStart();
+            return;
         }
 
         if (_rttSampleCount >= NRttSample && _currentRoundMinRtt != TimeSpan.MaxValue)
@@ -74,27 +117,41 @@ internal sealed partial class Cubic
                 _inCss = false;
             }
         }
-
-        _roundRemaining -= acked;
-        if (_roundRemaining <= 0)
-        {
-            StartRound(flight);
-            if (_inCss && ++_cssRoundsDone >= CssRounds)
-            {
-                // RFC 9406 §4.2: after CSS_ROUNDS rounds of CSS, ssthresh = cwnd and congestion avoidance begins.
-                SlowStartThreshold = CongestionWindow;
-                EndHyStart();
-            }
-        }
     }
 
-    private void StartRound(long flight)
+    /// <summary>
+    /// The ACK-train test (Linux's hystart_update): an ACK within <see cref="AckTrainDelta"/> of the previous one
+    /// extends the train that began with the round; the train lasting more than minRTT/2 means the sender got a BDP's
+    /// worth of ACKs at line rate. Half the minimum RTT is Linux's choice for an unpaced sender, whose next round
+    /// would send twice that burst.
+    /// </summary>
+    private bool AckTrainSpansHalfTheMinRtt(Instant now)
     {
+        if (!_roundStarted || _minRtt == TimeSpan.MaxValue || CongestionWindow < (long)AckTrainLowWindowSegments * Mss)
+        {
+            return false;
+        }
+        var gap = now - _lastTrainAck;
+        if (gap < TimeSpan.Zero || gap > AckTrainDelta)
+        {
+            return false; // the train ended at a gap; later ACKs of this round start no new one
+        }
+        _lastTrainAck = now;
+        return now - _roundStart > _minRtt / 2;
+    }
+
+    private void StartRound(Instant now, long flight)
+    {
+        _roundStarted = true;
+        _roundStart = now;
+        _lastTrainAck = now;
         _lastRoundMinRtt = _currentRoundMinRtt;
         _currentRoundMinRtt = TimeSpan.MaxValue;
         _rttSampleCount = 0;
-        _roundRemaining = Math.Max(flight, 1);
+        _roundRemaining = flight;
     }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     /// <summary>HyStart++ is over for this connection (a congestion event or the end of CSS).</summary>
     private void EndHyStart()

@@ -33,9 +33,12 @@ internal interface ICongestionControl
 
     /// <summary>
     /// New data acknowledged. <paramref name="rttSample"/> is this ACK's RTT measurement if it yielded one;
-    /// <paramref name="smoothedRtt"/> the current SRTT (zero if unknown).
+    /// <paramref name="smoothedRtt"/> the current SRTT (zero if unknown). <paramref name="cwndLimited"/> false means
+    /// the sender did not use its window (RFC 7661 §4.1): the window must not grow, but the ACK still counts for
+    /// round and RTT tracking (HyStart++ rounds are delimited by the acknowledged sequence space).
     /// </summary>
-    void OnAck(Instant now, long ackedBytes, long bytesInFlight, TimeSpan? rttSample, TimeSpan smoothedRtt);
+    void OnAck(Instant now, long ackedBytes, long bytesInFlight, TimeSpan? rttSample, TimeSpan smoothedRtt,
+        bool cwndLimited = true);
 
     /// <summary>A duplicate ACK during fast recovery: one more segment has left the network.</summary>
     void OnDuplicateAck(Instant now);

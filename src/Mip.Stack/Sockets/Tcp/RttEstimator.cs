@@ -53,6 +53,9 @@ internal sealed class RttEstimator
     public bool HasSample { get; private set; }
 
     public TimeSpan SmoothedRtt => FromMicros(_srttUs);
+
+    /// <summary>The most recent raw measurement R (what slow-start exit heuristics need, not the smoothed SRTT).</summary>
+    public TimeSpan LatestRtt { get; private set; }
     public TimeSpan RttVariance => FromMicros(_rttvarUs);
 
     /// <summary>Number of consecutive backoffs since the last new sample (RFC 6298 §5.5).</summary>
@@ -85,6 +88,7 @@ internal sealed class RttEstimator
         // 2^16 samples per RTT would make each one count for nothing anyway.
         long r = Math.Clamp(Micros(rtt), 0, MaxSampleUs);
         long n = Math.Clamp(expectedSamples, 1, MaxExpectedSamples);
+        LatestRtt = FromMicros(r);
         if (!HasSample)
         {
             // RFC 6298 §2.2: SRTT <- R, RTTVAR <- R/2.

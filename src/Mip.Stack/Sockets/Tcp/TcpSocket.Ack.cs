@@ -170,10 +170,7 @@ public sealed partial class TcpSocket
         else
         {
             _dupAcks = 0;
-            if (IsCwndLimited)
-            {
-                _cc.OnAck(now, acked, flight, _lastRttSample, _rtt.SmoothedRtt);
-            }
+            _cc.OnAck(now, acked, flight, _lastRttSample, _rtt.SmoothedRtt, IsCwndLimited);
             if (_recoveryPoint < _sndUna)
             {
                 // Keep "recover" within 2^31 of SND.UNA, or modular comparison would flip after 2 GiB without loss
@@ -275,7 +272,7 @@ public sealed partial class TcpSocket
         }
         if (_rtt.OnAck(ack, now))
         {
-            _lastRttSample = _rtt.SmoothedRtt; // the estimator keeps the raw sample; SRTT is close enough for HyStart
+            _lastRttSample = _rtt.LatestRtt; // the raw sample: SRTT lags by design and would hide a growing queue
         }
     }
 }

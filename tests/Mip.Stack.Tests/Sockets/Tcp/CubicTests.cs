@@ -135,7 +135,8 @@ public sealed class CubicTests
 
     /// <summary>
     /// Drives <paramref name="cc"/> like a cwnd-limited sender that refills after every ACK, one SMSS per ACK, with
-    /// rounds delimited as RFC 9406 §4.2 does (a round ends when the ACK reaches windowEnd = SND.NXT at its start).
+    /// rounds delimited as RFC 9406 §4.2 does (windowEnd = SND.NXT at a round's start; the ACK that reaches it is the
+    /// round's last, the controller starts the next round at the first ACK past it).
     /// Returns, per round, whether the controller was in CSS at the round's end; stops when ssthresh is set.
     /// </summary>
     private static List<bool> RunRounds(Cubic cc, Func<int, TimeSpan> rttOfRound, int maxRounds, out int exitRound)
@@ -179,8 +180,9 @@ public sealed class CubicTests
         // From round 3 the RTT is 113 ms, at least 100 + clamp(100/8, 4, 16) = 112.5 ms: CSS begins after 8 samples.
         var cssAtEnd = RunRounds(cc, r => TimeSpan.FromMilliseconds(r < 3 ? 100 : 113), 40, out int exitRound);
         Assert.Equal([false, false, false, true, true, true, true, true], cssAtEnd.Take(8));
-        // CSS began part-way through round 3; after five complete CSS rounds (4..8) ssthresh = cwnd (RFC 9406 §4.2).
-        Assert.Equal(8, exitRound);
+        // CSS began part-way through round 3; after five complete CSS rounds (4..8) ssthresh = cwnd (RFC 9406 §4.2),
+        // seen at the first ACK past round 8's windowEnd, which begins round 9.
+        Assert.Equal(9, exitRound);
         Assert.Equal(cc.CongestionWindow, cc.SlowStartThreshold);
         Assert.False(cc.InConservativeSlowStart);
     }
@@ -226,5 +228,101 @@ public sealed class CubicTests
         }
         Assert.Equal(CongestionWindowLimits.MaxWindow, cc.CongestionWindow);
         Assert.False(double.IsNaN(cc.K) || double.IsNaN(cc.WMax));
+    }
+
+    /// <summary>
+    /// The shape the 200 ms netsim cell produced: an unpaced sender's flight comes back each round as one train of
+    /// ACKs at line rate (2 SMSS per delayed ACK, 100 Mbit/s with 1500-byte frames: one every 242 µs) followed by an
+    /// idle gap, and every ACK's RTT is the base RTT because the queue drains in the gap. RFC 9406's delay test never
+    /// fires; the ACK-train test must end slow start once a train lasts half the minimum RTT. Rounds must begin at the
+    /// first ACK past windowEnd (the head of a train): the old byte count began them at the train's last ACK, so the
+    /// train was never seen either.
+    /// </summary>
+    [Fact]
+    public void HyStart_ends_slow_start_when_an_ack_train_spans_half_the_min_rtt_although_no_rtt_rose()
+    {
+        const int Smss = 1448;
+        var rtt = TimeSpan.FromMilliseconds(200);
+        var spacing = TimeSpan.FromMicroseconds(242);
+        var cc = new Cubic(Smss);
+        var roundStart = Instant.FromSeconds(1) + rtt;
+        long outstanding = cc.CongestionWindow; // the initial window, sent at once
+        int round = 0;
+        Instant? exitAt = null;
+        var exitRoundStart = roundStart;
+        while (exitAt is null && round < 12)
+        {
+            long train = outstanding; // everything in flight comes back in this round's train
+            for (int i = 0; (long)i * 2 * Smss < train; i++)
+            {
+                var now = roundStart + (spacing * i);
+                outstanding -= 2 * Smss;
+                cc.OnAck(now, 2 * Smss, outstanding, rtt, rtt);
+                if (cc.SlowStartThreshold != CongestionWindowLimits.MaxWindow)
+                {
+                    exitAt = now;
+                    exitRoundStart = roundStart;
+                    break;
+                }
+                Assert.False(cc.InConservativeSlowStart); // the RTT never rose
+                outstanding = cc.CongestionWindow; // cwnd-limited: the sender refills at once
+            }
+            roundStart += rtt;
+            round++;
+        }
+
+        // Windows 10, 20, ..., 640 have trains shorter than 100 ms; the 1280-segment one (about 155 ms) ends slow
+        // start with the first ACK more than 100 ms after its head.
+        Assert.NotNull(exitAt);
+        Assert.Equal(7, round - 1);
+        var span = exitAt.Value - exitRoundStart;
+        Assert.InRange(span, rtt / 2, (rtt / 2) + spacing);
+        Assert.Equal(cc.CongestionWindow, cc.SlowStartThreshold);
+        Assert.InRange(cc.CongestionWindow / Smss, 1280 + 826, 1280 + 830); // +2 SMSS per ACK over 414 ACKs
+        Assert.False(cc.InConservativeSlowStart);
+    }
+
+    [Fact]
+    public void An_ack_train_broken_by_gaps_does_not_end_slow_start()
+    {
+        const int Smss = 1448;
+        var rtt = TimeSpan.FromMilliseconds(200);
+        var cc = new Cubic(Smss);
+        var now = Instant.FromSeconds(1);
+        long outstanding = cc.CongestionWindow;
+        // ACKs 3 ms apart (more than the 2 ms train gap): spread over the round like a paced flight's, never a train.
+        for (int i = 0; i < 400; i++)
+        {
+            now += TimeSpan.FromMilliseconds(3);
+            outstanding -= Smss;
+            cc.OnAck(now, Smss, outstanding, rtt, rtt);
+            outstanding = cc.CongestionWindow;
+        }
+        Assert.Equal(CongestionWindowLimits.MaxWindow, cc.SlowStartThreshold);
+        Assert.Equal(CongestionWindowLimits.InitialWindow(Smss) + (400L * Smss), cc.CongestionWindow);
+    }
+
+    [Fact]
+    public void HyStart_tracks_rounds_and_rtt_on_acks_that_may_not_grow_the_window()
+    {
+        // RFC 7661: an application-limited sender must not grow cwnd, but HyStart++ rounds are sequence-space rounds
+        // and its RTT samples still count; skipping those ACKs left the byte count of the round behind for good.
+        var cc = new Cubic(Mss);
+        long cwnd = cc.CongestionWindow;
+        var now = Instant.FromSeconds(1);
+        for (int round = 0; round < 4; round++)
+        {
+            // RFC 9406 §4.3 example: 100 ms for three rounds, then 113 ms >= 100 + clamp(100/8, 4, 16) ms.
+            var rtt = TimeSpan.FromMilliseconds(round < 3 ? 100 : 113);
+            // One round: the 10 segments in flight at its start come back one ACK each and are replaced.
+            for (int i = 0; i < 10; i++)
+            {
+                cc.OnAck(now, Mss, 9 * Mss, rtt, rtt, cwndLimited: false);
+            }
+            Assert.Equal(round == 3, cc.InConservativeSlowStart);
+            now += rtt;
+        }
+        Assert.Equal(cwnd, cc.CongestionWindow);
+        Assert.True(cc.InConservativeSlowStart);
     }
 }
