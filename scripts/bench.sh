@@ -2,6 +2,11 @@
 # Benchmarks that print figures. Needs root (network namespaces) for the veth runs.
 #
 #   bench.sh tcp [--bytes N] [--seconds S]
+#   bench.sh grpc
+#
+# grpc: the gRPC TcpService on loopback with the stack on a veth lab (tests/Mip.EndToEnd.Tests/Grpc/TcpServiceBench,
+# an explicit test): one TCP stream kernel -> stack -> gRPC client and back (Gbit/s), gRPC connect + first byte
+# latency (p50/p90/p99), and 1,000 concurrent gRPC-held TCP connections with the server's memory per connection.
 #
 # tcp: one run on a veth pair between two namespaces this script creates and deletes (offloads off on both ends,
 # MTU 1500), single TCP stream each time:
@@ -16,9 +21,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 what=${1:-}; shift || true
+if [ "$what" = grpc ]; then
+  [ "$(id -u)" = 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 1; }
+  out=$(mktemp /tmp/mip-grpc-bench.XXXXXX.txt)
+  MIP_BENCH_OUT=$out dotnet test --project tests/Mip.EndToEnd.Tests -c Release -- --filter-class '*TcpServiceBench' --explicit only >/dev/null 2>&1 ||
+    echo "bench: the gRPC bench failed (run it with: dotnet test --project tests/Mip.EndToEnd.Tests -- --filter-class '*TcpServiceBench' --explicit only)" >&2
+  cat "$out"; rm -f "$out"
+  exit 0
+fi
 [ "$what" = tcp ] || usage
 bytes=$((256 << 20))
 seconds=60

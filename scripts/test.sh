@@ -26,6 +26,8 @@ for proj in tests/*/*.csproj; do
   limit=()
   [ "$name" != Mip.EndToEnd.Tests ] || limit=(timeout --kill-after=15s 600s)
   "${limit[@]}" dotnet test --project "$proj" -c Release --no-build 2>&1 | tee "$log" | grep -vE '^\s*$' | grep -E 'failed |passed|error|Error|total:|failed:|succeeded:|skipped:|\[FAIL\]|Assert|at Mip' || true
+  # A failed test's whole message (assertion text, captured output) matters more than the summary: show it.
+  grep -A30 '^failed ' "$log" | grep -vE '^\s+at (System|Xunit|Microsoft)\.' || true
   t=$(awk '/^ *succeeded:/{print $2}' "$log" | tail -1); f=$(awk '/^ *failed:/{print $2}' "$log" | tail -1)
   if [ -z "$t" ]; then
     echo "$name: no test summary (crashed?)"; tail -20 "$log"; failed=$((failed + 1)); rc=2; continue
