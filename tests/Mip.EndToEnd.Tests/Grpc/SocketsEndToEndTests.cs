@@ -77,22 +77,7 @@ public sealed class SocketsEndToEndTests
         var stack = new StackService.StackServiceClient(server.Channel);
 
         // Another process (buf curl) opens a UDP socket and keeps its stream open; then it is killed with SIGKILL.
-        string root = MipServerProcess.RepositoryRoot;
-        // The native binary, not the node shim in .bin: killing the shim would leave the real client running.
-        var start = new ProcessStartInfo(Path.Combine(root, "node_modules/@bufbuild/buf-linux-x64/bin/buf"))
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = root,
-        };
-        foreach (var a in (string[])["curl", "--http2-prior-knowledge", "--protocol", "grpc", "--schema", "protos", "-d", "@-",
-                     $"http://127.0.0.1:{server.GrpcPort}/mip.v1.UdpService/Open"])
-        {
-            start.ArgumentList.Add(a);
-        }
-        using var client = Process.Start(start)!;
+        using var client = BufCurl.Start(server.GrpcPort, "mip.v1.UdpService/Open");
         await client.StandardInput.WriteLineAsync("""{"bind": {"port": 5353}}""");
         await client.StandardInput.FlushAsync(Ct);
         SocketInfo? held = null;

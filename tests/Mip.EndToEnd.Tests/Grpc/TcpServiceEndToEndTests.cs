@@ -198,21 +198,7 @@ public sealed class TcpServiceEndToEndTests
 
         // Another process holds the connection (buf curl streaming the Connect call) and is killed with SIGKILL while
         // the kernel peer is still sending: its HTTP/2 connection drops and the server must reset the TCP connection.
-        string root = MipServerProcess.RepositoryRoot;
-        var start = new ProcessStartInfo(Path.Combine(root, "node_modules/@bufbuild/buf-linux-x64/bin/buf"))
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = root,
-        };
-        foreach (var a in (string[])["curl", "--http2-prior-knowledge", "--protocol", "grpc", "--schema", "protos", "-d", "@-",
-                     $"http://127.0.0.1:{server.GrpcPort}/mip.v1.TcpService/Connect"])
-        {
-            start.ArgumentList.Add(a);
-        }
-        using var holder = Process.Start(start)!;
+        using var holder = BufCurl.Start(server.GrpcPort, "mip.v1.TcpService/Connect");
         await holder.StandardInput.WriteLineAsync("{\"open\": {\"host\": \"" + Kernel + "\", \"port\": 9400}}");
         await holder.StandardInput.FlushAsync(Ct);
         SocketInfo? held = null;
