@@ -35,6 +35,31 @@ def stream(sock, send_bytes, seed):
     return result
 
 
+def source(sock, send_bytes):
+    """Sends send_bytes of zeros from one buffer, then FIN, and waits for the peer's FIN: a sender cheap enough that
+    a throughput figure measures the stack, not Python (benchmarks; no hashing)."""
+    view, left = memoryview(bytes(1 << 20)), send_bytes
+    while left > 0:
+        k = min(left, len(view))
+        sock.sendall(view[:k])
+        left -= k
+    sock.shutdown(socket.SHUT_WR)
+    while sock.recv(65536):
+        pass
+    return {"sent": send_bytes}
+
+
+def sink(sock):
+    """Counts bytes to EOF into one reused buffer (benchmarks; no hashing)."""
+    buf, received = bytearray(1 << 20), 0
+    while True:
+        k = sock.recv_into(buf)
+        if not k:
+            break
+        received += k
+    return {"received": received}
+
+
 def accept_one(args):
     server = socket.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -55,7 +80,7 @@ def connect(args):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["serve-stream", "connect-stream", "serve-reply-after-eof", "connect-many", "connect-hold"])
+    p.add_argument("mode", choices=["serve-stream", "connect-stream", "serve-source", "connect-source", "serve-sink", "serve-reply-after-eof", "connect-many", "connect-hold"])
     p.add_argument("--host", default="")
     p.add_argument("--bind", default="0.0.0.0")
     p.add_argument("--port", type=int, required=True)
@@ -69,6 +94,12 @@ def main():
         print(json.dumps(stream(accept_one(a), a.send, a.seed)), flush=True)
     elif a.mode == "connect-stream":
         print(json.dumps(stream(connect(a), a.send, a.seed)), flush=True)
+    elif a.mode == "serve-source":
+        print(json.dumps(source(accept_one(a), a.send)), flush=True)
+    elif a.mode == "connect-source":
+        print(json.dumps(source(connect(a), a.send)), flush=True)
+    elif a.mode == "serve-sink":
+        print(json.dumps(sink(accept_one(a))), flush=True)
     elif a.mode == "serve-reply-after-eof":
         # Reads until the peer's FIN (its half-close), then answers on the still-open other half and closes.
         conn, data = accept_one(a), b""

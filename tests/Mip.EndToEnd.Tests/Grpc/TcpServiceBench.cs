@@ -8,8 +8,8 @@ using Mip.Grpc.V1;
 namespace Mip.EndToEnd.Tests.Grpc;
 
 /// <summary>
-/// Figures for TcpService, not pass/fail tests: single-stream throughput kernel -> stack -> gRPC client and back,
-/// connect + first byte latency, and 1,000 concurrent gRPC-held connections with the server's memory per connection.
+/// Figures for TcpService, not pass/fail tests: single-stream throughput kernel -> stack -> gRPC client and back, as a
+/// ratio to the same transfer with an in-process consumer measured in the same run, connect + first byte latency, and 1,000 concurrent gRPC-held connections with the server's memory per connection.
 /// Explicit: run with
 /// <c>MIP_BENCH_OUT=out.txt dotnet test --project tests/Mip.EndToEnd.Tests -- --filter-class '*TcpServiceBench' --explicit only</c>
 /// (figures appended to MIP_BENCH_OUT, default /tmp/mip-grpc-tcp-bench.txt).
@@ -26,43 +26,114 @@ public sealed class TcpServiceBench(ITestOutputHelper output)
     {
         LabNetwork.SkipUnlessRoot();
         using var lab = LabNetwork.Create();
+        const long size = 512L << 20;
+
+        // The baseline, measured in this run against the same kernel peers (constant-buffer source, counting sink):
+        // the stack with an in-process consumer, i.e. bench/Mip.Bench pcap-rx and pcap-tx as `./run.sh bench tcp`
+        // runs them. Best of Rounds on both sides, so one unlucky round on a 2-core machine skews neither.
+        int port = 9400;
+        double inReceive = 0, inSend = 0;
+        for (int round = 0; round < Rounds; round++)
+        {
+            inReceive = Math.Max(inReceive, InProcessReceive(lab, size, port++));
+            inSend = Math.Max(inSend, InProcessSend(lab, size, port++));
+        }
+        Print($"in-process (bench pcap-rx / pcap-tx): kernel -> stack {inReceive:F2} Gbit/s, stack -> kernel {inSend:F2} Gbit/s (best of {Rounds})");
+
         lab.StartDnsmasq();
         using var server = new MipServerProcess(lab, null, "--max-sockets-per-client", "4096");
         Assert.True(server.WaitForOutput("READY, IP:", Timeout), server.Output);
         using var client = new MipClient($"http://127.0.0.1:{server.GrpcPort}");
+        double download = 0, upload = 0;
+        for (int round = 0; round < Rounds; round++)
+        {
+            download = Math.Max(download, await DownloadAsync(lab, client, size, port++));
+            upload = Math.Max(upload, await UploadAsync(lab, client, size, port++));
+        }
+        Print($"download kernel -> stack -> gRPC client: {download:F2} Gbit/s = {download / inReceive:F2}x in-process (target >= 0.6x)");
+        Print($"upload gRPC client -> stack -> kernel: {upload:F2} Gbit/s = {upload / inSend:F2}x in-process (target >= 0.6x)");
 
-        // Download: the kernel sends, the stack receives, the gRPC client reads.
-        const long size = 512L << 20;
-        var sender = KernelPeer.Serve(lab, "serve-stream", 9500, "--send", $"{size}");
+        await LatencyAsync(lab, client);
+        await ManyConnectionsAsync(lab, server, client, 1000);
+    }
+
+    private const int Rounds = 2;
+    private const string BenchAddress = "192.168.2.60"; // outside the lab's DHCP pool
+
+    private static double InProcessReceive(LabNetwork lab, long size, int port)
+    {
+        using var stack = StartBench(lab, "pcap-rx", $"{BenchAddress}/24", $"{port}", "60");
+        Assert.True(stack.WaitForOutput("listening", Timeout), stack.Output);
+        using var source = KernelPeer.Start(lab, "connect-source", "--host", BenchAddress, "--port", $"{port}", "--send", $"{size}");
+        return BenchGbps(stack);
+    }
+
+    private static double InProcessSend(LabNetwork lab, long size, int port)
+    {
+        using var sink = KernelPeer.Serve(lab, "serve-sink", port);
+        using var stack = StartBench(lab, "pcap-tx", $"{BenchAddress}/24", $"{Kernel}:{port}", $"{size}", "60");
+        double gbps = BenchGbps(stack);
+        Assert.Equal(size, KernelPeer.Result(sink, Timeout).GetProperty("received").GetInt64());
+        return gbps;
+    }
+
+    private static LabProcess StartBench(LabNetwork lab, string mode, params string[] args)
+    {
+        string dll = Path.Combine(MipServerProcess.RepositoryRoot, "bench", "Mip.Bench", "bin", "Release", "net10.0", "mip-bench.dll");
+        Assert.True(File.Exists(dll), $"{dll} missing: build the solution in Release first");
+        return lab.Start(lab.StackNamespace, mode, ["dotnet", dll, mode, lab.StackNamespace, LabNetwork.StackInterface, .. args]);
+    }
+
+    /// <summary>The gbps figure of the RESULT line mip-bench prints when its transfer is done.</summary>
+    private static double BenchGbps(LabProcess bench)
+    {
+        Assert.True(bench.WaitForExit(Timeout), bench.Output);
+        string result = bench.Output.Split('\n').LastOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"mip-bench printed no RESULT: {bench.Output}");
+        string gbps = result.Split(' ').Single(f => f.StartsWith("gbps=", StringComparison.Ordinal))["gbps=".Length..];
+        return double.Parse(gbps, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The kernel sends <paramref name="size"/> bytes; the gRPC client reads them (counting, no hashing).</summary>
+    private static async Task<double> DownloadAsync(LabNetwork lab, MipClient client, long size, int port)
+    {
+        using var source = KernelPeer.Serve(lab, "serve-source", port, "--send", $"{size}");
+        var buffer = new byte[256 * 1024];
+        long received = 0;
         var watch = Stopwatch.StartNew();
-        await using (var stream = await client.ConnectAsync(Kernel, 9500, cancellationToken: Ct))
+        await using (var stream = await client.ConnectAsync(Kernel, port, cancellationToken: Ct))
         {
             await stream.ShutdownAsync(Ct);
-            var (received, _) = await TcpServiceEndToEndTests.ReadToEndAsync(stream);
-            Assert.Equal(size, received);
+            int n;
+            while ((n = await stream.ReadAsync(buffer, Ct)) > 0)
+            {
+                received += n;
+            }
         }
-        Report("download kernel -> stack -> gRPC client", size, watch.Elapsed);
-        KernelPeer.Result(sender, Timeout);
+        var elapsed = watch.Elapsed;
+        Assert.Equal(size, received);
+        KernelPeer.Result(source, Timeout);
+        return size * 8 / elapsed.TotalSeconds / 1e9;
+    }
 
-        // Upload: the gRPC client writes, the stack sends, the kernel reads (and hashes).
-        var sink = KernelPeer.Serve(lab, "serve-stream", 9501);
+    /// <summary>The gRPC client writes <paramref name="size"/> bytes; the stack sends them to a counting kernel sink.</summary>
+    private static async Task<double> UploadAsync(LabNetwork lab, MipClient client, long size, int port)
+    {
+        using var sink = KernelPeer.Serve(lab, "serve-sink", port);
         var block = new byte[64 * 1024];
-        new Random(1).NextBytes(block);
-        watch.Restart();
-        await using (var stream = await client.ConnectAsync(Kernel, 9501, cancellationToken: Ct))
+        var watch = Stopwatch.StartNew();
+        await using (var stream = await client.ConnectAsync(Kernel, port, cancellationToken: Ct))
         {
             for (long sent = 0; sent < size; sent += block.Length)
             {
                 await stream.WriteAsync(block, Ct);
             }
             await stream.ShutdownAsync(Ct);
-            Assert.Equal(0, (await TcpServiceEndToEndTests.ReadToEndAsync(stream)).Length);
+            Assert.Equal(0, await stream.ReadAsync(block, Ct)); // the sink's FIN: everything was delivered
         }
-        var result = KernelPeer.Result(sink, Timeout);
-        Report("upload gRPC client -> stack -> kernel", result.GetProperty("received").GetInt64(), watch.Elapsed);
-
-        await LatencyAsync(lab, client);
-        await ManyConnectionsAsync(lab, server, client, 1000);
+        var elapsed = watch.Elapsed;
+        Assert.Equal(size, KernelPeer.Result(sink, Timeout).GetProperty("received").GetInt64());
+        return size * 8 / elapsed.TotalSeconds / 1e9;
     }
 
     private async Task LatencyAsync(LabNetwork lab, MipClient client)
@@ -135,9 +206,6 @@ public sealed class TcpServiceBench(ITestOutputHelper output)
         }
         throw new InvalidOperationException("no VmRSS");
     }
-
-    private void Report(string what, long bytes, TimeSpan elapsed) =>
-        Print($"{what}: {bytes / 1048576} MiB in {elapsed.TotalSeconds:F2} s = {bytes * 8 / elapsed.TotalSeconds / 1e9:F2} Gbit/s");
 
     /// <summary>The test platform hides a passing test's output, so the figures also go to a file (MIP_BENCH_OUT).</summary>
     private void Print(string line)
