@@ -60,6 +60,20 @@ def sink(sock):
     return {"received": received}
 
 
+def echo(sock):
+    """Sends back what arrives until the peer's FIN, then FIN. One thread, blocking sendall: safe because the peer
+    reads while it writes. (socat's PIPE echo is not: with a full pipe it blocks in write(2) and stops reading.)"""
+    buf, echoed = bytearray(1 << 16), 0
+    while True:
+        k = sock.recv_into(buf)
+        if not k:
+            break
+        sock.sendall(memoryview(buf)[:k])
+        echoed += k
+    sock.shutdown(socket.SHUT_WR)
+    return {"echoed": echoed}
+
+
 def accept_one(args):
     server = socket.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -80,7 +94,7 @@ def connect(args):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["serve-stream", "connect-stream", "serve-source", "connect-source", "serve-sink", "serve-reply-after-eof", "connect-many", "connect-hold"])
+    p.add_argument("mode", choices=["serve-stream", "connect-stream", "serve-source", "connect-source", "serve-sink", "serve-echo", "serve-reply-after-eof", "connect-many", "connect-hold"])
     p.add_argument("--host", default="")
     p.add_argument("--bind", default="0.0.0.0")
     p.add_argument("--port", type=int, required=True)
@@ -100,6 +114,8 @@ def main():
         print(json.dumps(source(connect(a), a.send)), flush=True)
     elif a.mode == "serve-sink":
         print(json.dumps(sink(accept_one(a))), flush=True)
+    elif a.mode == "serve-echo":
+        print(json.dumps(echo(accept_one(a))), flush=True)
     elif a.mode == "serve-reply-after-eof":
         # Reads until the peer's FIN (its half-close), then answers on the still-open other half and closes.
         conn, data = accept_one(a), b""

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Mip.EndToEnd.Tests.Lab;
+using Mip.EndToEnd.Tests.Tcp;
 
 namespace Mip.EndToEnd.Tests.Grpc;
 
@@ -17,8 +18,7 @@ public sealed class MipctlTcpEndToEndTests
         LabNetwork.SkipUnlessRoot();
         using var lab = LabNetwork.Create();
         lab.StartDnsmasq();
-        var echo = lab.Start(lab.KernelNamespace, "socat-echo", "socat", "-d", "-d", "TCP4-LISTEN:7300,bind=192.168.2.1,reuseaddr", "PIPE");
-        Assert.True(echo.WaitForOutput("listening on", Timeout), echo.Output);
+        using var echo = KernelPeer.Serve(lab, "serve-echo", 7300);
         using var server = TcpServiceEndToEndTests.StartServer(lab);
 
         var input = new byte[3 << 20];
@@ -39,12 +39,13 @@ public sealed class MipctlTcpEndToEndTests
         var output = new MemoryStream();
         var read = mipctl.StandardOutput.BaseStream.CopyToAsync(output, Ct);
         await mipctl.StandardInput.BaseStream.WriteAsync(input, Ct);
-        mipctl.StandardInput.Close(); // end of stdin: mipctl half-closes, socat echoes the rest and closes
+        mipctl.StandardInput.Close(); // end of stdin: mipctl half-closes, the kernel echo server echoes the rest and closes
         await read.WaitAsync(Timeout, Ct);
         await mipctl.WaitForExitAsync(Ct).WaitAsync(Timeout, Ct);
         Assert.True(mipctl.ExitCode == 0, await stderr);
         Assert.Contains("mipctl: connected", await stderr, StringComparison.Ordinal);
         Assert.Equal(SHA256.HashData(input), SHA256.HashData(output.ToArray()));
+        Assert.Equal(input.Length, KernelPeer.Result(echo, Timeout).GetProperty("echoed").GetInt64());
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Mip.EndToEnd.Tests.Lab;
+using Mip.EndToEnd.Tests.Tcp;
 
 namespace Mip.EndToEnd.Tests.Grpc;
 
@@ -16,8 +17,7 @@ public sealed class NodeClientEndToEndTests
         Assert.True(Directory.Exists(Path.Combine(root, "node_modules/@grpc/grpc-js")), "run scripts/deps.sh (npm ci) first");
         using var lab = LabNetwork.Create();
         lab.StartDnsmasq();
-        var echo = lab.Start(lab.KernelNamespace, "socat-echo", "socat", "-d", "-d", "TCP4-LISTEN:7400,bind=192.168.2.1,reuseaddr", "PIPE");
-        Assert.True(echo.WaitForOutput("listening on", Timeout), echo.Output);
+        using var echo = KernelPeer.Serve(lab, "serve-echo", 7400);
         using var server = TcpServiceEndToEndTests.StartServer(lab);
 
         const int size = 6 << 20;
