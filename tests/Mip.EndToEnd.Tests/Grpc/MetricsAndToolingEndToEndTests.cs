@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using Mip.Client;
 using Mip.EndToEnd.Tests.Lab;
+using Mip.EndToEnd.Tests.Tcp;
 
 namespace Mip.EndToEnd.Tests.Grpc;
 
@@ -21,13 +23,32 @@ public sealed class MetricsAndToolingEndToEndTests
         // Traffic during the scrapes: the kernel pings the stack 10 times a second.
         var ping = lab.Start(lab.KernelNamespace, "ping", "ping", "-i", "0.1", "-c", "80", address);
 
+        // One TCP connection through gRPC that ends before the scrape, so the SRTT histogram has a sample.
+        using (var echo = KernelPeer.Serve(lab, "serve-echo", 7500))
+        using (var client = new MipClient($"http://127.0.0.1:{server.GrpcPort}"))
+        {
+            await using var stream = await client.ConnectAsync("192.168.2.1", 7500, cancellationToken: Ct);
+            await stream.WriteAsync("ping"u8.ToArray(), Ct);
+            await stream.ShutdownAsync(Ct);
+            Assert.Equal(4, (await TcpServiceEndToEndTests.ReadToEndAsync(stream)).Length);
+        }
+
         using var http = new HttpClient();
         string exposition = await http.GetStringAsync($"http://127.0.0.1:{server.MetricsPort}/metrics", Ct);
         Assert.Contains("# HELP mip_link_frames_received_total", exposition, StringComparison.Ordinal);
-        Assert.Contains("mip_link_received_bytes_total", exposition, StringComparison.Ordinal);
-        Assert.Contains("mip_drops_total{", exposition, StringComparison.Ordinal);
         Assert.Contains("reason=\"not_for_us\"", exposition, StringComparison.Ordinal);
-        Assert.Contains("mip_dhcp_state{", exposition, StringComparison.Ordinal);
+        // Every family the service promises (README "Metrics"), stack and host alike.
+        string[] families =
+        [
+            "mip_link_frames_received_total", "mip_link_frames_sent_total", "mip_link_received_bytes_total", "mip_link_sent_bytes_total",
+            "mip_drops_total{", "mip_pcap_kernel_drops_total", "mip_pcap_interface_drops_total", "mip_arp_messages_total{",
+            "mip_dhcp_state{", "mip_icmp_echo_messages_total{", "mip_udp_datagrams_total{", "mip_tcp_segments_total{",
+            "mip_tcp_retransmits_total{", "mip_tcp_resets_total{", "mip_tcp_opens_total{", "mip_tcp_connections{",
+            "mip_tcp_srtt_seconds_bucket{", "mip_grpc_sockets_open{", "mip_grpc_event_watchers",
+            "http_server_request_duration_seconds_bucket{", "kestrel_active_connections",
+        ];
+        Assert.All(families, family => Assert.Contains(family, exposition, StringComparison.Ordinal));
+        Assert.Matches(@"mip_tcp_srtt_seconds_count\{[^}]*\} [1-9]", exposition);
         string file = Path.Combine(lab.StateDirectory, "metrics.txt");
         await File.WriteAllTextAsync(file, exposition, Ct);
         var lint = LabNetwork.Execute("promtool", ["check", "metrics"], TimeSpan.FromSeconds(30), stdinFile: file);
