@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net.Sockets;
+using Google.Rpc;
 using Grpc.Core;
 using Mip.Cli.Commands;
 using Mip.Client;
@@ -57,11 +58,17 @@ internal static class Cli
         {
             return await body();
         }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && ex.GetRpcStatus()?.GetDetail<ErrorInfo>() is null)
+        {
+            // No ErrorInfo: the transport failed, the server never answered.
+            return Fail($"cannot reach the server: {ex.Status.Detail}{(ex.Status.DebugException is { } e ? $" ({e.Message})" : "")}", ExitCodes.ServerUnavailable);
+        }
         catch (RpcException ex)
         {
             return Fail(ex.Status.Detail, ex.StatusCode switch
             {
-                StatusCode.Unavailable => ExitCodes.ServerUnavailable,
+                // The server answered with a reason (DNS_TIMEOUT, HOST_UNREACHABLE ...): the stack's network failed.
+                StatusCode.Unavailable or StatusCode.DeadlineExceeded => ExitCodes.NetworkError,
                 StatusCode.Unauthenticated or StatusCode.PermissionDenied => ExitCodes.Unauthenticated,
                 StatusCode.InvalidArgument => ExitCodes.Usage,
                 StatusCode.NotFound => ExitCodes.NotFound,

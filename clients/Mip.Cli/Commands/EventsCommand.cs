@@ -38,10 +38,20 @@ internal static class EventsCommand
     {
         WatchEventsResponse.EventOneofCase.SnapshotComplete => "-- live from here --",
         WatchEventsResponse.EventOneofCase.Link => $"link {(ev.Link.Up ? "up" : "down")}",
-        WatchEventsResponse.EventOneofCase.Address => ev.Address.Ipv4 is { } ip ? $"address {ip.Address}/{ip.PrefixLength} gw {ip.Gateway}" : "address removed",
+        WatchEventsResponse.EventOneofCase.Address => ev.Address.Ipv4 is { } ip
+            ? $"address {ip.Address}/{ip.PrefixLength}{(ip.Gateway.Length > 0 ? $" gateway {ip.Gateway}" : "")} ({ip.Source.ToString().ToLowerInvariant()})"
+            : "address none",
         WatchEventsResponse.EventOneofCase.Dhcp => $"dhcp {ev.Dhcp.Kind.ToString().ToLowerInvariant()} {ev.Dhcp.Address} {ev.Dhcp.Reason}".TrimEnd(),
         WatchEventsResponse.EventOneofCase.Arp => $"arp {ev.Arp.Kind.ToString().ToLowerInvariant()} {ev.Arp.Entry?.Address} {ev.Arp.Entry?.Mac}",
-        WatchEventsResponse.EventOneofCase.Socket => $"socket {ev.Socket.Kind.ToString().ToLowerInvariant()} {ev.Socket.Socket?.Id} {ev.Socket.Socket?.Protocol} {ev.Socket.Error}".TrimEnd(),
+        WatchEventsResponse.EventOneofCase.Socket => DescribeSocket(ev.Socket),
         _ => ev.ToString(),
     };
+
+    private static string DescribeSocket(SocketEvent ev)
+    {
+        var s = ev.Socket ?? new SocketInfo();
+        string remote = s.Remote is null ? "" : $" -> {Output.Endpoint(s.Remote)}";
+        string why = ev.Error.Length > 0 ? $" ({ev.Error})" : "";
+        return $"socket {ev.Kind.ToString().ToLowerInvariant()} {s.Id} {Output.Protocol(s.Protocol)} {Output.Endpoint(s.Local)}{remote}{why}";
+    }
 }

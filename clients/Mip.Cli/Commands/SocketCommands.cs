@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Mip.Grpc.V1;
 
 namespace Mip.Cli.Commands;
@@ -16,6 +17,7 @@ internal static class SocketCommands
         {
             using var client = Cli.Connect(parse);
             await client.Stack.CloseSocketAsync(new CloseSocketRequest { Id = parse.GetValue(id) }, cancellationToken: ct);
+            Console.WriteLine($"closed {parse.GetValue(id)}");
             return ExitCodes.Ok;
         }));
         var command = new Command("sockets", "List the stack's sockets, or kill one") { Subcommands = { list, kill } };
@@ -34,12 +36,10 @@ internal static class SocketCommands
         }
         Output.Table(["ID", "PROTO", "LOCAL", "REMOTE", "STATE", "SENT", "RECEIVED", "SRTT", "OWNER"], table.Sockets.Select(s => new[]
         {
-            s.Id, s.Protocol.ToString().Replace("SocketProtocol", "", StringComparison.Ordinal).ToLowerInvariant(),
-            Describe(s.Local), Describe(s.Remote), s.State.Length == 0 ? "-" : s.State, s.BytesSent.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            s.BytesReceived.ToString(System.Globalization.CultureInfo.InvariantCulture), s.SrttUs == 0 ? "-" : $"{s.SrttUs / 1000.0:F2}ms", s.Owner,
+            s.Id, Output.Protocol(s.Protocol), Output.Endpoint(s.Local), Output.Endpoint(s.Remote), s.State.Length == 0 ? "-" : s.State,
+            s.BytesSent.ToString(CultureInfo.InvariantCulture), s.BytesReceived.ToString(CultureInfo.InvariantCulture),
+            s.SrttUs == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{s.SrttUs / 1000.0:F2}ms"), s.Owner,
         }));
         return ExitCodes.Ok;
     });
-
-    private static string Describe(Endpoint? e) => e is null || e.Address.Length == 0 ? "-" : $"{e.Address}:{e.Port}";
 }

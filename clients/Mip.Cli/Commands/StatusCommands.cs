@@ -67,6 +67,7 @@ internal static class StatusCommands
 
     private static string Or(string s) => s.Length == 0 ? "-" : s;
 
+    // Only the non-zero counts: the retransmit map always carries every cause, mostly zeros.
     private static string Pairs(IDictionary<string, ulong> map) =>
-        map.Count == 0 ? "none" : string.Join("  ", map.Where(p => p.Value > 0).Select(p => $"{p.Key}={p.Value}"));
+        map.Any(p => p.Value > 0) ? string.Join("  ", map.Where(p => p.Value > 0).Select(p => $"{p.Key}={p.Value}")) : "none";
 }

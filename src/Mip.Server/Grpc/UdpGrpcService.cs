@@ -66,7 +66,8 @@ internal sealed partial class UdpGrpcService(StackBridge bridge) : UdpService.Ud
             await bridge.InvokeAsync((_, _) =>
             {
                 bridge.RemovePolled(socket);
-                bridge.Sockets.Remove(socket);
+                // Like TCP sockets: a socket closed by CloseSocket or a shutdown says why in its Closed event.
+                bridge.Sockets.Remove(socket, socket.AbortReason ?? "");
                 socket.Close();
                 return true;
             }, CancellationToken.None).ConfigureAwait(false);

@@ -1,0 +1,161 @@
+using Google.Rpc;
+using Grpc.Core;
+using Mip.Grpc.V1;
+using Mip.Server.Grpc;
+using Mip.Stack.Iface;
+using Mip.Stack.Wire;
+
+namespace Mip.Server.Tests.Grpc;
+
+/// <summary>StackService.WatchEvents called directly on a running stack loop: snapshot order, kind filters, slow watchers.</summary>
+public sealed class WatchEventsTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private readonly InProcessStack _server = new();
+    private readonly CancellationTokenSource _cts = new(TimeSpan.FromSeconds(30));
+    private int _nextSocket;
+
+    private CancellationToken Ct => _cts.Token;
+
+    public void Dispose()
+    {
+        _cts.Cancel();
+        _server.Dispose();
+        _cts.Dispose();
+    }
+
+    [Fact]
+    public async Task The_snapshot_comes_first_then_the_marker_then_only_the_kinds_asked_for()
+    {
+        var held = new FakeSocket("udp-held", "peer-a");
+        await OnLoopAsync((_, _) => _server.Bridge.Sockets.Add(held));
+        var service = _server.StackService();
+        var all = TestResponseStream<WatchEventsResponse>.Open();
+        var socketsOnly = TestResponseStream<WatchEventsResponse>.Open();
+        var allCall = service.WatchEvents(new WatchEventsRequest(), all, new TestCallContext("peer-w1", Ct));
+        var socketsCall = service.WatchEvents(new WatchEventsRequest { Kinds = { EventKind.Socket } }, socketsOnly, new TestCallContext("peer-w2", Ct));
+
+        var snapshot = await ReadSnapshotAsync(all);
+        Assert.Equal(
+            [WatchEventsResponse.EventOneofCase.Link, WatchEventsResponse.EventOneofCase.Address, WatchEventsResponse.EventOneofCase.Socket, WatchEventsResponse.EventOneofCase.SnapshotComplete],
+            snapshot.Select(m => m.EventCase));
+        Assert.All(snapshot, m => Assert.True(m.Snapshot));
+        Assert.Equal("192.168.2.10", snapshot[1].Address.Ipv4.Address);
+        Assert.Equal(("udp-held", SocketEventKind.Opened), (snapshot[2].Socket.Socket.Id, snapshot[2].Socket.Kind));
+        var filteredSnapshot = await ReadSnapshotAsync(socketsOnly);
+        Assert.Equal([WatchEventsResponse.EventOneofCase.Socket, WatchEventsResponse.EventOneofCase.SnapshotComplete], filteredSnapshot.Select(m => m.EventCase));
+
+        // Live: a link change, an ARP entry and a socket closing, in that order.
+        await OnLoopAsync((stack, now) =>
+        {
+            _server.Bridge.Events.OnStackEvent(new LinkChanged(now, false), stack);
+            _server.Bridge.Events.OnStackEvent(new ArpEntryChanged(now, ArpEntryChangeKind.Added, Ipv4Address.Parse("192.168.2.1"), MacAddress.Parse("02:00:00:00:00:01")), stack);
+            _server.Bridge.Sockets.Remove(held);
+        });
+        var live = new[] { await ReadAsync(all), await ReadAsync(all), await ReadAsync(all) };
+        Assert.Equal([WatchEventsResponse.EventOneofCase.Link, WatchEventsResponse.EventOneofCase.Arp, WatchEventsResponse.EventOneofCase.Socket], live.Select(m => m.EventCase));
+        Assert.All(live, m => Assert.False(m.Snapshot));
+        var closed = await ReadAsync(socketsOnly);
+        Assert.Equal(("udp-held", SocketEventKind.Closed), (closed.Socket.Socket.Id, closed.Socket.Kind));
+        Assert.False(socketsOnly.Written.TryRead(out var extra), $"unexpected {extra}");
+
+        _cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => allCall.WaitAsync(Timeout, TestContext.Current.CancellationToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => socketsCall.WaitAsync(Timeout, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task A_watcher_that_does_not_read_is_ended_with_WATCHER_TOO_SLOW_and_the_others_get_every_event()
+    {
+        var service = _server.StackService();
+        var stalled = new TestResponseStream<WatchEventsResponse>(); // every write waits: the client reads nothing
+        var reader = TestResponseStream<WatchEventsResponse>.Open();
+        var stalledCall = service.WatchEvents(new WatchEventsRequest(), stalled, new TestCallContext("peer-slow", Ct));
+        var readerCall = service.WatchEvents(new WatchEventsRequest(), reader, new TestCallContext("peer-fast", Ct));
+        await stalled.FirstWrite.Task.WaitAsync(Timeout, Ct);
+        int snapshotSize = (await ReadSnapshotAsync(reader)).Count;
+
+        // Batches the reading watcher takes in before the next one, so only the stalled watcher falls behind.
+        const int batch = 100;
+        int produced = 0;
+        while (produced < EventWatcher.Capacity + 2 * batch)
+        {
+            await OnLoopAsync((_, _) =>
+            {
+                for (int i = 0; i < batch / 2; i++)
+                {
+                    var socket = new FakeSocket($"udp-{++_nextSocket}", "peer-x");
+                    _server.Bridge.Sockets.Add(socket);
+                    _server.Bridge.Sockets.Remove(socket);
+                }
+            });
+            for (int i = 0; i < batch; i++)
+            {
+                var m = await ReadAsync(reader);
+                Assert.Equal(produced + i, (int.Parse(m.Socket.Socket.Id["udp-".Length..], System.Globalization.CultureInfo.InvariantCulture) - 1) * 2 + (m.Socket.Kind == SocketEventKind.Closed ? 1 : 0));
+            }
+            produced += batch;
+        }
+        Assert.Equal(1, _server.Bridge.Events.WatcherCount);
+        Assert.False(readerCall.IsCompleted);
+
+        // Once the stalled client reads again it gets what was queued before the overflow, then the status.
+        stalled.Gate.SetResult();
+        var ex = await Assert.ThrowsAsync<RpcException>(() => stalledCall.WaitAsync(Timeout, Ct));
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+        Assert.Equal("WATCHER_TOO_SLOW", ex.GetRpcStatus()!.GetDetail<ErrorInfo>().Reason);
+        int delivered = 0;
+        while (stalled.Written.TryRead(out _))
+        {
+            delivered++;
+        }
+        // The snapshot, then live events until the queue (capacity plus room for the snapshot) was full.
+        Assert.InRange(delivered, EventWatcher.Capacity + snapshotSize, EventWatcher.Capacity + snapshotSize + 1);
+
+        // Watching again works and starts with a fresh snapshot.
+        var again = TestResponseStream<WatchEventsResponse>.Open();
+        _ = service.WatchEvents(new WatchEventsRequest(), again, new TestCallContext("peer-slow", Ct));
+        Assert.Equal(snapshotSize, (await ReadSnapshotAsync(again)).Count);
+        Assert.Equal(2, _server.Bridge.Events.WatcherCount);
+    }
+
+    [Fact]
+    public async Task An_unknown_kind_is_an_invalid_argument()
+    {
+        var ex = await Assert.ThrowsAsync<RpcException>(() => _server.StackService().WatchEvents(
+            new WatchEventsRequest { Kinds = { (EventKind)42 } }, TestResponseStream<WatchEventsResponse>.Open(), new TestCallContext("p", Ct)));
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+    }
+
+    private Task OnLoopAsync(Action<NetStack, Mip.Stack.Instant> action) =>
+        _server.Bridge.InvokeAsync((stack, now) =>
+        {
+            action(stack, now);
+            return true;
+        }, Ct).WaitAsync(Timeout, Ct);
+
+    private async Task<WatchEventsResponse> ReadAsync(TestResponseStream<WatchEventsResponse> stream) =>
+        await stream.Written.ReadAsync(Ct).AsTask().WaitAsync(Timeout, Ct);
+
+    private async Task<List<WatchEventsResponse>> ReadSnapshotAsync(TestResponseStream<WatchEventsResponse> stream)
+    {
+        var messages = new List<WatchEventsResponse>();
+        do
+        {
+            messages.Add(await ReadAsync(stream));
+        }
+        while (messages[^1].EventCase != WatchEventsResponse.EventOneofCase.SnapshotComplete);
+        return messages;
+    }
+
+    private sealed class FakeSocket(string id, string owner) : ServerSocket(id, owner)
+    {
+        public override SocketProtocol Protocol => SocketProtocol.Udp;
+
+        public override Ipv4Endpoint Local { get; } = new(Ipv4Address.Parse("192.168.2.10"), 5000);
+
+        public override void Abort(string reason)
+        {
+        }
+    }
+}
