@@ -37,6 +37,7 @@ public sealed class ClientPackageTests
             var entries = zip.Entries.Select(e => e.FullName).ToList();
             Assert.Contains("lib/net10.0/Mip.Client.dll", entries);
             Assert.Contains("lib/net10.0/Mip.Client.xml", entries);
+            Assert.Contains("README.md", entries);
 
             // The docs describe the wrapper a user calls, not only the generated code.
             XDocument docs;
