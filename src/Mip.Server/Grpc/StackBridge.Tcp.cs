@@ -14,6 +14,9 @@ internal sealed partial class StackBridge
     /// <summary>Called with a connection's smoothed RTT when a gRPC-held connection ends (metrics; loop thread).</summary>
     public Action<TimeSpan>? TcpConnectionEnded { get; set; }
 
+    /// <summary>Called when a listener resets a connection because its owner is at the socket limit (metrics; loop thread).</summary>
+    public Action? ListenerRefused { get; set; }
+
     /// <summary>Loop: registers a connection (id, limit, event) and routes the stack's activity reports to it.</summary>
     public void AddTcp(TcpServerSocket socket)
     {
@@ -113,6 +116,7 @@ internal sealed partial class StackBridge
                 accepted.Abort();
                 accepted.Close();
                 listener.Refused++;
+                ListenerRefused?.Invoke();
                 continue;
             }
             var socket = new TcpServerSocket(Sockets.NewId("tcp"), listener.Owner, accepted)

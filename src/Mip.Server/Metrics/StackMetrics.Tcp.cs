@@ -24,6 +24,9 @@ internal sealed partial class StackMetrics
         var srtt = _meter.CreateHistogram("mip.tcp.srtt", "s",
             "Smoothed RTT of gRPC-held TCP connections, taken when each connection ends",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SrttBuckets });
+        var refused = _meter.CreateCounter<long>("mip.grpc.listener.refused", "{connection}",
+            "Connections a gRPC listener reset because its client already held --max-sockets-per-client sockets");
+        _bridge.ListenerRefused = () => refused.Add(1);
         _bridge.TcpConnectionEnded = rtt =>
         {
             if (rtt > TimeSpan.Zero)

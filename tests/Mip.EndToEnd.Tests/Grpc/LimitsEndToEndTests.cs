@@ -68,6 +68,11 @@ public sealed class LimitsEndToEndTests
         Assert.True(refused.WaitForExit(Timeout), refused.Output);
         Assert.Contains("reset", refused.Output, StringComparison.Ordinal);
         Assert.Equal(2, (await stack.ListSocketsAsync(new ListSocketsRequest(), cancellationToken: Ct)).Sockets.Count);
+        using (var http = new HttpClient())
+        {
+            string metrics = await http.GetStringAsync($"http://127.0.0.1:{server.MetricsPort}/metrics", Ct);
+            Assert.Matches(@"(?m)^mip_grpc_listener_refused_total(\{[^}]*\})? 1( |$)", metrics);
+        }
 
         // Closing a socket makes room again: a UDP socket opens, and once it closes the listener accepts.
         await held.RequestStream.CompleteAsync();
