@@ -58,6 +58,11 @@ internal static class Cli
         {
             return await body();
         }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled)
+        {
+            // Ctrl-C or SIGTERM cancelled the call (`mipctl events`, `capture`, `listen --keep`): a normal way to stop.
+            return ExitCodes.Ok;
+        }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && ex.GetRpcStatus()?.GetDetail<ErrorInfo>() is null)
         {
             // No ErrorInfo: the transport failed, the server never answered.

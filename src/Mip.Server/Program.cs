@@ -37,6 +37,16 @@ internal static class Program
     private static int Main(string[] args)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        // Quiet defaults: one line per gRPC call (ASP.NET Core's request logs), or a stack trace each time a client
+        // ends a stream it no longer wants (the gRPC handler logs that cancellation at Information), would drown the
+        // stack's own events. Overridable like any setting: MIP_Logging__LogLevel__Microsoft.AspNetCore=Information.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+            ["Logging:LogLevel:Grpc.AspNetCore.Server.ServerCallHandler"] = "Warning",
+        });
         builder.Configuration.AddEnvironmentVariables("MIP_");
         builder.Configuration.AddCommandLine(args, Switches);
         builder.Logging.ClearProviders();
