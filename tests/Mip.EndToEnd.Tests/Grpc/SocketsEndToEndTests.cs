@@ -67,6 +67,48 @@ public sealed class SocketsEndToEndTests
     }
 
     [Fact]
+    public async Task A_udp_socket_with_the_broadcast_flag_reaches_the_kernel_by_broadcast_and_one_without_is_refused()
+    {
+        LabNetwork.SkipUnlessRoot();
+        using var lab = LabNetwork.Create();
+        lab.StartDnsmasq();
+        // A kernel receiver on the wildcard address: it gets the datagrams only if they went to the broadcast MAC and
+        // a broadcast IP (the stack has no ARP entry to resolve 192.168.2.255 with).
+        var receiver = lab.Start(lab.KernelNamespace, "udp-receiver", "python3", "-c",
+            "import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('0.0.0.0',7100));print('listening',flush=True)\n" +
+            "for _ in range(2):\n d,a=s.recvfrom(2048);print('got',d.decode(),'from',a[0],flush=True)");
+        Assert.True(receiver.WaitForOutput("listening", Timeout), receiver.Output);
+        using var server = new MipServerProcess(lab);
+        Assert.True(server.WaitForOutput("READY, IP:", Timeout), server.Output);
+        string stackAddress = server.Output.Split('\n').First(l => l.StartsWith("READY, IP:", StringComparison.Ordinal))["READY, IP:".Length..].Trim();
+        var udp = new UdpService.UdpServiceClient(server.Channel);
+
+        using (var call = udp.Open(cancellationToken: Ct))
+        {
+            await call.RequestStream.WriteAsync(new OpenRequest { Bind = new UdpBind { Broadcast = true } }, Ct);
+            Assert.True(await call.ResponseStream.MoveNext(Ct));
+            foreach (string to in (string[])["192.168.2.255", "255.255.255.255"])
+            {
+                await call.RequestStream.WriteAsync(new OpenRequest { Datagram = new Datagram { Remote = new Endpoint { Address = to, Port = 7100 }, Payload = ByteString.CopyFromUtf8("to-" + to) } }, Ct);
+            }
+            Assert.True(receiver.WaitForExit(Timeout), receiver.Output);
+            Assert.Contains($"got to-192.168.2.255 from {stackAddress}", receiver.Output, StringComparison.Ordinal);
+            Assert.Contains($"got to-255.255.255.255 from {stackAddress}", receiver.Output, StringComparison.Ordinal);
+            await call.RequestStream.CompleteAsync();
+            Assert.False(await call.ResponseStream.MoveNext(Ct));
+        }
+
+        // Without the flag a broadcast destination is refused, like a kernel socket without SO_BROADCAST (EACCES).
+        using var refused = udp.Open(cancellationToken: Ct);
+        await refused.RequestStream.WriteAsync(new OpenRequest { Bind = new UdpBind() }, Ct);
+        Assert.True(await refused.ResponseStream.MoveNext(Ct));
+        await refused.RequestStream.WriteAsync(new OpenRequest { Datagram = new Datagram { Remote = new Endpoint { Address = "192.168.2.255", Port = 7100 }, Payload = ByteString.CopyFromUtf8("no") } }, Ct);
+        var ex = await Assert.ThrowsAsync<RpcException>(() => refused.ResponseStream.MoveNext(Ct));
+        Assert.Equal(StatusCode.PermissionDenied, ex.StatusCode);
+        Assert.Equal("BROADCAST_NOT_PERMITTED", ex.GetRpcStatus()!.GetDetail<ErrorInfo>().Reason);
+    }
+
+    [Fact]
     public async Task A_killed_client_frees_its_socket_within_a_second_and_CloseSocket_ends_a_call()
     {
         LabNetwork.SkipUnlessRoot();
