@@ -144,6 +144,14 @@ public sealed partial class TcpSocket
     /// <summary>The highest sequence number this incarnation used; a successor's ISN must lie beyond it.</summary>
     internal TcpSeq SendMax => _sndMax;
 
+    /// <summary>
+    /// The interface no longer owns this connection's local address. No RST: it would leave from an address that is
+    /// not ours (possibly already someone else's, RFC 5227), and the peer could not answer to it anyway. A connection
+    /// in TIME-WAIT is just forgotten; any other ends with <see cref="TcpError.AddressLost"/>.
+    /// </summary>
+    internal void OnLocalAddressLost(Instant now) =>
+        Terminate(State == TcpState.TimeWait ? TcpError.None : TcpError.AddressLost, now);
+
     /// <summary>Removes a TIME-WAIT connection early (reclaimed under pressure or reused by a new SYN).</summary>
     internal void Reclaim(Instant now) => Terminate(TcpError.None, now);
 
