@@ -12,10 +12,10 @@ namespace Mip.Stack.Sockets.Tcp;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The ISN has no room for the SYN's other options. RFC 4987 §3.6 notes that cookies "cannot encode all TCP options"
-/// and that implementations carry some of them in the timestamp option instead; we do what Linux does
-/// (cookie_init_timestamp): when the SYN carried a timestamp, the TSval of our SYN-ACK carries the peer's options in
-/// its low 6 bits, and the peer echoes it back in the TSecr of its ACK (RFC 7323 §3.2). The layout:
+/// The ISN has room for an MSS approximation only: RFC 4987 §3.6 lists the loss of the SYN's other options as the
+/// cost of SYN cookies. We win two of them back as Linux does (cookie_init_timestamp): when the SYN carried a
+/// timestamp, the TSval of our SYN-ACK carries the peer's options in its low 6 bits, and the peer echoes it back in
+/// the TSecr of its ACK (RFC 7323 §3.2). The layout:
 /// </para>
 /// <code>
 ///   TSval = (our timestamp clock with the low 6 bits cleared) | options
