@@ -37,6 +37,7 @@ public sealed class MipSocketException : IOException
             "HOST_UNREACHABLE" => SocketError.HostUnreachable,
             "NETWORK_UNREACHABLE" or "NOT_CONFIGURED" => SocketError.NetworkUnreachable,
             "ADDRESS_IN_USE" => SocketError.AddressAlreadyInUse,
+            "ADDRESS_LOST" => SocketError.AddressNotAvailable,
             "NAME_NOT_FOUND" => SocketError.HostNotFound,
             "TOO_MANY_SOCKETS" => SocketError.TooManyOpenSockets,
             _ => ex.StatusCode switch

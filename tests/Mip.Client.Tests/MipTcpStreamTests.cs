@@ -61,6 +61,7 @@ public sealed class MipTcpStreamTests
     [InlineData("CONNECTION_REFUSED", SocketError.ConnectionRefused)]
     [InlineData("TIMED_OUT", SocketError.TimedOut)]
     [InlineData("HOST_UNREACHABLE", SocketError.HostUnreachable)]
+    [InlineData("ADDRESS_LOST", SocketError.AddressNotAvailable)]
     public async Task A_failed_call_surfaces_as_a_socket_error_with_the_servers_reason(string reason, SocketError expected)
     {
         var (stream, fake) = Open();

@@ -11,6 +11,9 @@ public sealed partial class NetStack
 
     private readonly ArpCache _arp;
 
+    /// <summary>Next hops whose resolution failed during the current <see cref="PollArp"/> scan (reused list).</summary>
+    private readonly List<Ipv4Address> _arpFailed = [];
+
     /// <summary>
     /// Called with every well-formed ARP packet (operation, sender and target), before the stack acts on it, so the
     /// DHCP client can detect address conflicts, including another host's probe for its candidate (RFC 5227 §2.1.1,
@@ -186,9 +189,14 @@ public sealed partial class NetStack
             switch (e.State)
             {
                 case ArpEntryState.Incomplete when now >= e.LastRequestAt + interval:
-                    if (e.RequestsSent >= MaxArpRequests || _ipv4 is null)
+                    if (_ipv4 is null)
                     {
                         GiveUp(e, now);
+                    }
+                    else if (e.RequestsSent >= MaxArpRequests)
+                    {
+                        GiveUp(e, now);
+                        _arpFailed.Add(e.Ip);
                     }
                     else
                     {
@@ -213,9 +221,15 @@ public sealed partial class NetStack
                     }
                     break;
                 case ArpEntryState.Stale when now >= e.LastRequestAt + interval:
-                    if (e.RequestsSent >= MaxArpRequests || _ipv4 is null)
+                    if (_ipv4 is null)
                     {
                         RemoveEntry(e, now);
+                    }
+                    else if (e.RequestsSent >= MaxArpRequests)
+                    {
+                        // The neighbour stopped answering its unicast polls: as unreachable as one never resolved.
+                        RemoveEntry(e, now);
+                        _arpFailed.Add(e.Ip);
                     }
                     else
                     {
@@ -225,6 +239,15 @@ public sealed partial class NetStack
                     }
                     break;
             }
+        }
+        if (_arpFailed.Count > 0)
+        {
+            // After the scan: what the sockets do about it must not run while the table is being walked.
+            foreach (var ip in _arpFailed)
+            {
+                OnNeighbourUnreachable(ip, now);
+            }
+            _arpFailed.Clear();
         }
     }
 
@@ -236,6 +259,35 @@ public sealed partial class NetStack
             next = Instant.Min(next, e.State == ArpEntryState.Reachable ? e.ExpiresAt : e.LastRequestAt + _options.ArpRequestInterval);
         }
         return next;
+    }
+
+    /// <summary>
+    /// ARP gave up on <paramref name="nextHop"/>. RFC 1122 §2.4 forbids reporting a destination unreachable merely
+    /// because no cache entry exists yet; once resolution has failed, the host is unreachable and the transport
+    /// should hear it (as Linux turns a failed neighbour into a local ICMP host unreachable). Pings were already told
+    /// through their parked requests; TCP connections routed through that next hop are told here. UDP sockets have no
+    /// error channel, so their datagrams are only counted as <see cref="DropReason.ArpUnresolved"/>.
+    /// </summary>
+    private void OnNeighbourUnreachable(Ipv4Address nextHop, Instant now)
+    {
+        if (_ipv4 is not { } config)
+        {
+            return;
+        }
+        // Backwards: a connection that fails is swap-removed with the last one, which was already visited.
+        for (int i = _tcpList.Count - 1; i >= 0; i--)
+        {
+            if (i >= _tcpList.Count)
+            {
+                continue;
+            }
+            var s = _tcpList[i];
+            if (s.Tuple.LocalAddress == config.Address && Route(s.Tuple.RemoteAddress) is { Kind: RouteKind.OnLink or RouteKind.Gateway } route
+                && route.NextHop == nextHop)
+            {
+                s.OnNextHopUnreachable(now);
+            }
+        }
     }
 
     /// <summary>Resolution failed: drop what waited (reporting pings) and forget the entry.</summary>

@@ -64,14 +64,61 @@ public sealed partial class NetStack
         SendArp(ArpOperation.Request, MacAddress.Broadcast, address, MacAddress.Zero, address);
 
     /// <summary>
-    /// Installs (or removes, when null) the IPv4 configuration: forgets neighbours that are no longer on-link,
-    /// schedules a gratuitous ARP announcement for the next poll and publishes <see cref="Ipv4Changed"/>.
+    /// The interface gave up <paramref name="lost"/> (lease lost, expired or replaced by another address): TCP
+    /// connections bound to it are dropped without a RST (<see cref="Sockets.Tcp.TcpError.AddressLost"/>), and datagrams still
+    /// waiting for ARP with it as their source are discarded, so nothing leaves from an address that may already be
+    /// another host's. Listeners are bound to the port on any address and keep listening; UDP sockets follow the
+    /// interface address. A renewal that keeps the address changes nothing.
+    /// </summary>
+    private void DropAddressUsers(Ipv4Address lost, Instant now)
+    {
+        // Backwards: a connection that ends is swap-removed with the last one, which was already visited.
+        for (int i = _tcpList.Count - 1; i >= 0; i--)
+        {
+            if (i < _tcpList.Count && _tcpList[i] is { } s && s.Tuple.LocalAddress == lost)
+            {
+                if (s.State != Sockets.Tcp.TcpState.TimeWait)
+                {
+                    Counters.TcpAddressLostAborts++;
+                }
+                s.OnLocalAddressLost(now);
+            }
+        }
+        foreach (var entry in _arp.Entries)
+        {
+            if (entry.Pending is not { Count: > 0 } pending)
+            {
+                continue;
+            }
+            for (int n = pending.Count; n > 0; n--)
+            {
+                var p = pending.Dequeue();
+                if (p.Source == lost)
+                {
+                    Counters.Drop(DropReason.NotConfigured);
+                    System.Buffers.ArrayPool<byte>.Shared.Return(p.Buffer);
+                }
+                else
+                {
+                    pending.Enqueue(p);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Installs (or removes, when null) the IPv4 configuration: forgets neighbours that are no longer on-link, drops
+    /// what used a lost address (<see cref="DropAddressUsers"/>), schedules a gratuitous ARP announcement for the next poll and publishes <see cref="Ipv4Changed"/>.
     /// </summary>
     private void SetConfig(Ipv4Config? config, Instant now, bool announce = true)
     {
         var old = _ipv4;
         _ipv4 = config;
         FlushArpNotOnLink(config, now);
+        if (old is not null && config?.Address != old.Address)
+        {
+            DropAddressUsers(old.Address, now);
+        }
         _dnsServers = MergeDnsServers();
         _announcePending = config is not null && (_announcePending || (announce && config.Address != old?.Address));
         if (!SameConfig(old, config))

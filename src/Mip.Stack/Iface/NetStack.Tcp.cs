@@ -192,7 +192,8 @@ public sealed partial class NetStack
         return next;
     }
 
-    private TcpSocket NewTcpSocket(TcpFourTuple tuple, TcpSocketOptions options, Instant now, TcpSeq minIss)
+    // tsOffset: the timestamp clock offset; null draws a random one (a cookie connection must continue its SYN-ACK's).
+    private TcpSocket NewTcpSocket(TcpFourTuple tuple, TcpSocketOptions options, Instant now, TcpSeq minIss, uint? tsOffset = null)
     {
         var secrets = Secrets();
         var iss = secrets.Isn.Next(tuple.Local, tuple.Remote, now);
@@ -200,7 +201,7 @@ public sealed partial class NetStack
         {
             iss = minIss + 65536; // RFC 6191 §2: the new incarnation starts beyond the old one's sequence space
         }
-        var socket = new TcpSocket(this, _nextTcpId++, tuple, options, iss, (uint)_random.Next(), now);
+        var socket = new TcpSocket(this, _nextTcpId++, tuple, options, iss, tsOffset ?? (uint)_random.Next(), now);
         _tcpTable.Add(tuple, socket);
         socket.TableIndex = _tcpList.Count;
         _tcpList.Add(socket);

@@ -88,7 +88,8 @@ public sealed partial class NetStack
         if (repr.HasFlag(TcpFlags.Ack))
         {
             if (!repr.HasFlag(TcpFlags.Syn)
-                && secrets.Cookies.TryValidate(tuple.Local, tuple.Remote, repr.SequenceNumber, repr.AcknowledgmentNumber, now, out ushort mss))
+                && secrets.Cookies.TryValidate(tuple.Local, tuple.Remote, repr.SequenceNumber, repr.AcknowledgmentNumber, now, out ushort mss)
+                && TryDecodeCookieOptions(listener, tuple, repr, secrets, now, out byte? peerWindowScale, out bool sack))
             {
                 if (listener.AcceptQueueFull)
                 {
@@ -97,9 +98,9 @@ public sealed partial class NetStack
                 }
                 Counters.TcpSynCookiesAccepted++;
                 Counters.TcpPassiveOpens++;
-                var s = NewTcpSocket(tuple, listener.Options, now, default);
+                var s = NewTcpSocket(tuple, listener.Options, now, default, secrets.Cookies.TimestampOffset(tuple.Local, tuple.Remote));
                 s.Listener = listener;
-                s.StartFromCookie(repr, mss, now);
+                s.StartFromCookie(repr, mss, peerWindowScale, sack, now);
                 if (!payload.IsEmpty || repr.HasFlag(TcpFlags.Fin))
                 {
                     s.Process(repr, payload, now);
@@ -120,9 +121,25 @@ public sealed partial class NetStack
         }
         if (listener.HalfOpen >= listener.Backlog)
         {
-            // The SYN queue is full: answer statelessly with a cookie.
+            // The SYN queue is full: answer statelessly with a cookie (RFC 4987 §3.6). If the SYN carried a timestamp,
+            // our TSval carries its window scale and SACK-permitted back to us (see SynCookies for the encoding), so
+            // the SYN-ACK may offer them; without one they are lost, and not offered.
             ushort clientMss = repr.MaxSegmentSize is ushort m && m > 0 ? m : (ushort)TcpSocket.DefaultPeerMss;
             var cookie = secrets.Cookies.Encode(tuple.Local, tuple.Remote, repr.SequenceNumber, clientMss, now, out ushort mss);
+            var options = listener.Options;
+            TcpTimestamp? timestamp = null;
+            byte? windowScale = null;
+            bool sack = false;
+            if (options.Timestamps && repr.Timestamp is TcpTimestamp peerTs)
+            {
+                byte? peerScale = options.WindowScaling ? repr.WindowScale : null;
+                sack = options.Sack && repr.SackPermitted;
+                uint tsNow = TcpSocket.TsClock(now, secrets.Cookies.TimestampOffset(tuple.Local, tuple.Remote));
+                timestamp = new TcpTimestamp(SynCookies.EncodeTimestamp(tsNow, peerScale, sack), peerTs.TsVal);
+                // Our own shift, as the socket created from the ACK will compute it (RFC 7323 §2.2: offered only in
+                // answer to the peer's).
+                windowScale = peerScale is null ? null : TcpSocket.WindowScaleFor(options.MaxReceiveBufferBytes);
+            }
             var synAck = new TcpRepr
             {
                 SourcePort = tuple.LocalPort,
@@ -130,8 +147,11 @@ public sealed partial class NetStack
                 SequenceNumber = cookie,
                 AcknowledgmentNumber = repr.SequenceNumber + 1,
                 Flags = TcpFlags.Syn | TcpFlags.Ack,
-                Window = (ushort)Math.Min(listener.Options.ReceiveBufferBytes, ushort.MaxValue),
+                Window = (ushort)Math.Min(options.ReceiveBufferBytes, ushort.MaxValue),
                 MaxSegmentSize = mss,
+                WindowScale = windowScale,
+                SackPermitted = sack,
+                Timestamp = timestamp,
             };
             SendTcpStateless(tuple, synAck, now);
             Counters.TcpSynCookiesSent++;
@@ -150,6 +170,24 @@ public sealed partial class NetStack
         listener.HalfOpen++;
         _tcpHalfOpen++;
         socket.StartPassive(repr, now);
+    }
+
+    /// <summary>
+    /// The options a valid cookie ACK brings back in its TSecr (RFC 4987 §3.6; encoding in <see cref="SynCookies"/>).
+    /// No timestamp (or timestamps off here): no options, the connection runs without them. A timestamp whose echo
+    /// cannot be one of our cookie SYN-ACKs' fails the handshake like a bad cookie.
+    /// </summary>
+    private static bool TryDecodeCookieOptions(TcpListener listener, TcpFourTuple tuple, in TcpRepr ack, TcpSecrets secrets,
+        Instant now, out byte? peerWindowScale, out bool sack)
+    {
+        peerWindowScale = null;
+        sack = false;
+        if (!listener.Options.Timestamps || ack.Timestamp is not TcpTimestamp ts)
+        {
+            return true;
+        }
+        uint tsNow = TcpSocket.TsClock(now, secrets.Cookies.TimestampOffset(tuple.Local, tuple.Remote));
+        return SynCookies.TryDecodeTimestamp(ts.TsEcr, tsNow, out peerWindowScale, out sack);
     }
 
     /// <summary>Sends a RST for <paramref name="tuple"/> (from its local end) with the given numbers.</summary>

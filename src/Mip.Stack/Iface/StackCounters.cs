@@ -66,6 +66,8 @@ public sealed class StackCounters
     public long TcpPassiveOpens { get; internal set; }
     /// <summary>TIME_WAIT connections ended early: table full or reused by a new SYN (RFC 6191).</summary>
     public long TcpTimeWaitReclaimed { get; internal set; }
+    /// <summary>Connections dropped because the interface lost their local address (DHCP lease lost or changed).</summary>
+    public long TcpAddressLostAborts { get; internal set; }
 
     /// <summary>Events discarded because the event queue was full (the oldest go first).</summary>
     public long EventsDropped { get; internal set; }

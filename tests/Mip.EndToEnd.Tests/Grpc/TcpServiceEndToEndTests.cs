@@ -187,6 +187,28 @@ public sealed class TcpServiceEndToEndTests
     }
 
     [Fact]
+    public async Task A_connect_to_an_on_link_address_nobody_answers_fails_host_unreachable_within_a_few_seconds()
+    {
+        LabNetwork.SkipUnlessRoot();
+        using var lab = LabNetwork.Create();
+        lab.StartDnsmasq();
+        using var server = StartServer(lab, out string stackAddress);
+        using var client = new MipClient($"http://127.0.0.1:{server.GrpcPort}");
+        // Nobody holds this address on the lab (in the pool, but only the stack takes a lease).
+        string absent = stackAddress == "192.168.2.77" ? "192.168.2.78" : "192.168.2.77";
+
+        // Like Linux's EHOSTUNREACH: ARP gives up after three requests a second apart, long before the 20 s timeout.
+        var clock = Stopwatch.StartNew();
+        var unreachable = await Assert.ThrowsAsync<MipSocketException>(() => client.ConnectAsync(absent, 80, timeout: Timeout, cancellationToken: Ct));
+        var elapsed = clock.Elapsed;
+        Assert.Equal(SocketError.HostUnreachable, unreachable.SocketErrorCode);
+        Assert.Equal("HOST_UNREACHABLE", unreachable.Reason);
+        Assert.Equal(StatusCode.Unavailable, Assert.IsType<RpcException>(unreachable.InnerException).StatusCode);
+        Assert.InRange(elapsed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(6));
+        await WaitForNoSocketsAsync(client);
+    }
+
+    [Fact]
     public async Task A_client_killed_mid_transfer_frees_its_connection_within_a_second()
     {
         LabNetwork.SkipUnlessRoot();

@@ -5,6 +5,7 @@ using Mip.Server.Grpc;
 using Mip.Server.Grpc.Capture;
 using Mip.Stack.Iface;
 using Mip.Stack.Sockets.Dns;
+using Mip.Stack.Sockets.Tcp;
 using Mip.Stack.Wire;
 
 namespace Mip.Server.Tests.Grpc;
@@ -41,6 +42,31 @@ public sealed class ArgumentsAndErrorsTests
         var ex = GrpcErrors.FromStackError(error, "x");
         Assert.Equal(code, ex.StatusCode);
         Assert.Equal(reason, ex.GetRpcStatus()!.GetDetail<ErrorInfo>().Reason);
+    }
+
+    [Theory]
+    [InlineData(TcpError.ConnectionRefused, StatusCode.Unavailable, "CONNECTION_REFUSED")]
+    [InlineData(TcpError.ConnectionReset, StatusCode.Unavailable, "CONNECTION_RESET")]
+    [InlineData(TcpError.TimedOut, StatusCode.DeadlineExceeded, "TIMED_OUT")]
+    [InlineData(TcpError.HostUnreachable, StatusCode.Unavailable, "HOST_UNREACHABLE")]
+    [InlineData(TcpError.NetworkUnreachable, StatusCode.Unavailable, "NETWORK_UNREACHABLE")]
+    [InlineData(TcpError.AddressLost, StatusCode.Unavailable, "ADDRESS_LOST")]
+    [InlineData(TcpError.Aborted, StatusCode.Aborted, "SOCKET_CLOSED")]
+    public void Tcp_errors_map_to_codes_and_reasons(TcpError error, StatusCode code, string reason)
+    {
+        var ex = Server.Grpc.Tcp.TcpErrors.FromTcpError(error, new Ipv4Endpoint(Ipv4Address.Parse("192.168.2.1"), 80));
+        Assert.Equal(code, ex.StatusCode);
+        Assert.Equal(reason, ex.GetRpcStatus()!.GetDetail<ErrorInfo>().Reason);
+    }
+
+    [Fact]
+    public void Every_tcp_error_has_its_own_reason()
+    {
+        var remote = new Ipv4Endpoint(Ipv4Address.Parse("192.168.2.1"), 80);
+        var reasons = Enum.GetValues<TcpError>().Where(e => e != TcpError.None)
+            .Select(e => Server.Grpc.Tcp.TcpErrors.FromTcpError(e, remote).GetRpcStatus()!.GetDetail<ErrorInfo>().Reason).ToList();
+        Assert.DoesNotContain("TCP_ERROR", reasons);
+        Assert.Equal(reasons.Count, reasons.Distinct().Count());
     }
 
     [Theory]

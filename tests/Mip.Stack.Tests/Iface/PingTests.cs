@@ -47,6 +47,7 @@ public sealed class PingTests
         var net = new TwoStacks();
         net.Run();
         var absent = Ipv4Address.Parse("192.168.2.77");
+        var sentAt = net.Now;
         Assert.True(net.A.SendPing(absent, 7, 1, 56, net.Now));
         for (int i = 0; i < 5; i++)
         {
@@ -54,6 +55,8 @@ public sealed class PingTests
         }
         var failed = Assert.Single(StackHarness.DrainEvents(net.A).OfType<PingFailed>());
         Assert.Equal(new PingFailed(failed.At, absent, 7, 1, PingFailureReason.HostUnreachable), failed);
+        // Reported at the ARP give-up instant (about 3 s, like Linux), not by a ping timeout.
+        Assert.Equal(sentAt + (NetStack.MaxArpRequests * new StackOptions { Mac = Fixtures.MacA }.ArpRequestInterval), failed.At);
         Assert.Equal(1, net.A.Counters.Drops(DropReason.ArpUnresolved));
         Assert.Equal(NetStack.MaxArpRequests, net.A.Counters.ArpRequestsSent - 1);   // minus the announcement
     }

@@ -14,6 +14,7 @@ internal static class TcpErrors
         TcpError.TimedOut => GrpcErrors.Create(StatusCode.DeadlineExceeded, "TIMED_OUT", $"the connection to {remote} timed out"),
         TcpError.HostUnreachable => GrpcErrors.Create(StatusCode.Unavailable, "HOST_UNREACHABLE", $"{remote} is unreachable"),
         TcpError.NetworkUnreachable => GrpcErrors.Create(StatusCode.Unavailable, "NETWORK_UNREACHABLE", $"the network of {remote} is unreachable"),
+        TcpError.AddressLost => GrpcErrors.Create(StatusCode.Unavailable, "ADDRESS_LOST", $"the stack lost the local address of the connection to {remote}"),
         TcpError.Aborted => GrpcErrors.Create(StatusCode.Aborted, "SOCKET_CLOSED", $"the connection to {remote} was aborted"),
         _ => GrpcErrors.Create(StatusCode.Internal, "TCP_ERROR", $"the connection to {remote} failed: {error}"),
     };

@@ -11,9 +11,31 @@ namespace Mip.Stack.Sockets.Tcp;
 /// bits); the code is our own.
 /// </summary>
 /// <remarks>
-/// A cookie connection loses the SYN's window scale, SACK-permitted and timestamp options (nothing stores them);
-/// the socket layer decides whether to run without them or to carry them in the timestamp value as Linux does.
+/// <para>
+/// The ISN has room for an MSS approximation only: RFC 4987 §3.6 lists the loss of the SYN's other options as the
+/// cost of SYN cookies. We win two of them back as Linux does (cookie_init_timestamp): when the SYN carried a
+/// timestamp, the TSval of our SYN-ACK carries the peer's options in its low 6 bits, and the peer echoes it back in
+/// the TSecr of its ACK (RFC 7323 §3.2). The layout:
+/// </para>
+/// <code>
+///   TSval = (our timestamp clock with the low 6 bits cleared) | options
+///   bits 0-3: the peer's window scale shift (0-14), or 15 when its SYN had no window scale option
+///   bit 4:    the peer's SYN carried SACK-permitted
+///   bit 5:    unused (zero; Linux puts ECN there)
+/// </code>
+/// <para>
+/// If that value is above our clock it is moved back by 64 ms, so it is never ahead of the timestamps the connection
+/// sends later (the peer's PAWS check, RFC 7323 §5, would drop them). The clock is the one the connection will use:
+/// its offset is a keyed hash of the 4-tuple (<see cref="TimestampOffset"/>), not a per-socket random number, so the
+/// socket created from the ACK continues it. The ACK's TSecr must lie within the cookie's lifetime behind that
+/// clock. Without a timestamp in the SYN there is nowhere to keep the options: such a connection runs without window
+/// scaling and SACK (timestamps too, since the peer did not offer them).
+/// </para>
+/// <para>
+/// The options are not authenticated by the cookie's MAC, and need not be: they only describe the peer's own
+/// capabilities, which a peer able to complete the handshake could have announced in its SYN anyway.
 /// Forging an ACK needs the 24-bit check field to match one of 4 MACs: odds of 2^-22 per try.
+/// </para>
 /// </remarks>
 internal sealed class SynCookies
 {
@@ -100,6 +122,66 @@ internal sealed class SynCookies
         }
         return false;
     }
+
+    /// <summary>Option bits in the low end of a cookie SYN-ACK's TSval (see the remarks).</summary>
+    private const uint TsOptionMask = 0x3F;
+    private const uint TsWindowScaleMask = 0x0F;
+    private const uint TsNoWindowScale = 0x0F;
+    private const uint TsSackPermitted = 0x10;
+
+    /// <summary>How far (ms) the echoed TSecr may lag our clock: the cookie's lifetime plus the 64 ms adjustment.</summary>
+    private static readonly uint MaxTsEcrAgeMs = (uint)(SlotLength.TotalMilliseconds * (MaxAgeSlots + 1)) + TsOptionMask + 1;
+
+    /// <summary>
+    /// The TSval for a cookie SYN-ACK: <paramref name="tsNow"/> (the connection's timestamp clock) with the peer's
+    /// window scale shift (null = none offered) and SACK-permitted in its low 6 bits, never above <paramref name="tsNow"/>.
+    /// </summary>
+    public static uint EncodeTimestamp(uint tsNow, byte? peerWindowScale, bool sackPermitted)
+    {
+        uint options = (peerWindowScale is byte ws ? Math.Min(ws, TcpRepr.MaxWindowScale) : TsNoWindowScale)
+            | (sackPermitted ? TsSackPermitted : 0);
+        uint tsVal = (tsNow & ~TsOptionMask) | options;
+        if (unchecked((int)(tsVal - tsNow)) > 0)
+        {
+            tsVal = unchecked(tsVal - (TsOptionMask + 1));
+        }
+        return tsVal;
+    }
+
+    /// <summary>
+    /// Reads the options back from the TSecr of the ACK completing a cookie handshake. False when the echo cannot be
+    /// one of our cookie timestamps: ahead of <paramref name="tsNow"/>, older than a cookie lives, or with an invalid
+    /// window scale.
+    /// </summary>
+    public static bool TryDecodeTimestamp(uint tsEcr, uint tsNow, out byte? peerWindowScale, out bool sackPermitted)
+    {
+        peerWindowScale = null;
+        sackPermitted = false;
+        uint age = unchecked(tsNow - tsEcr);
+        if (age > MaxTsEcrAgeMs || (tsEcr & TsOptionMask & ~(TsWindowScaleMask | TsSackPermitted)) != 0)
+        {
+            return false;
+        }
+        uint ws = tsEcr & TsWindowScaleMask;
+        if (ws != TsNoWindowScale)
+        {
+            if (ws > TcpRepr.MaxWindowScale)
+            {
+                return false;
+            }
+            peerWindowScale = (byte)ws;
+        }
+        sackPermitted = (tsEcr & TsSackPermitted) != 0;
+        return true;
+    }
+
+    /// <summary>
+    /// The timestamp clock offset of a cookie connection: a keyed hash of the 4-tuple, so the stateless SYN-ACK and the
+    /// socket created later agree on it (RFC 7323 §5.4 asks for a per-connection offset; this one is, and hidden).
+    /// The constant tag separates it from the cookie's base hash, which hashes the same tuple under the same key.
+    /// </summary>
+    public uint TimestampOffset(Ipv4Endpoint local, Ipv4Endpoint remote) =>
+        IsnGenerator.TupleHash(_k0, _k1, local, remote, 0x5453_4F46); // "TSOF"
 
     private static uint Slot(Instant now) =>
         unchecked((uint)(now.Microseconds / (SlotLength.Ticks / TimeSpan.TicksPerMicrosecond)));

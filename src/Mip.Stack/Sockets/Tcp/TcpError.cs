@@ -14,4 +14,9 @@ public enum TcpError : byte
     NetworkUnreachable = 5,
     /// <summary>Aborted locally (<see cref="TcpSocket.Abort"/>, close with unread data or zero linger).</summary>
     Aborted = 6,
+    /// <summary>
+    /// The interface lost the local address the connection was bound to (DHCP lease lost or a new address): the
+    /// connection was dropped without a RST, since nothing can be sent from an address we no longer own.
+    /// </summary>
+    AddressLost = 7,
 }

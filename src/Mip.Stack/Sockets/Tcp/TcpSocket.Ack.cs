@@ -145,6 +145,7 @@ public sealed partial class TcpSocket
         RemoveScoreboardBelow(_sndUna);
         _lastAckProgressAt = now;
         _rtoRetries = 0;
+        _softError = TcpError.None; // the path works again: an old unreachable report no longer explains a timeout
 
         long flight = _sndMax - _sndUna;
         if (_inRecovery)

@@ -144,10 +144,47 @@ public sealed partial class TcpSocket
     /// <summary>The highest sequence number this incarnation used; a successor's ISN must lie beyond it.</summary>
     internal TcpSeq SendMax => _sndMax;
 
+    /// <summary>
+    /// The interface no longer owns this connection's local address. No RST: it would leave from an address that is
+    /// not ours (possibly already someone else's, RFC 5227), and the peer could not answer to it anyway. A connection
+    /// in TIME-WAIT is just forgotten; any other ends with <see cref="TcpError.AddressLost"/>.
+    /// </summary>
+    internal void OnLocalAddressLost(Instant now) =>
+        Terminate(State == TcpState.TimeWait ? TcpError.None : TcpError.AddressLost, now);
+
     /// <summary>Removes a TIME-WAIT connection early (reclaimed under pressure or reused by a new SYN).</summary>
     internal void Reclaim(Instant now) => Terminate(TcpError.None, now);
 
+    /// <summary>
+    /// The last soft error (ICMP or ARP unreachable) since the peer last acknowledged progress: RFC 1122 §4.2.3.9 says
+    /// to report it rather than act on it, so a timeout reports it instead of a bare <see cref="TcpError.TimedOut"/>
+    /// (like Linux's sk_err_soft, which tcp_write_err reports and an advancing ACK clears).
+    /// </summary>
     private TcpError _softError;
+
+    private TcpError TimeoutError => _softError != TcpError.None ? _softError : TcpError.TimedOut;
+
+    /// <summary>
+    /// ARP gave up on the next hop towards the peer (no answer to its requests). In SYN-SENT the connect fails at once
+    /// with <see cref="TcpError.HostUnreachable"/>, like Linux's EHOSTUNREACH: unlike an ICMP message, which anyone
+    /// could forge (RFC 5927), this is our own link's verdict, and retrying the SYN would only repeat the same ARP
+    /// round. Otherwise the error is soft (RFC 1122 §4.2.3.9): the connection keeps retransmitting, which starts a new
+    /// resolution, and reports it only if it then times out.
+    /// </summary>
+    internal void OnNextHopUnreachable(Instant now)
+    {
+        switch (State)
+        {
+            case TcpState.SynSent:
+                Terminate(TcpError.HostUnreachable, now);
+                break;
+            case TcpState.Closed or TcpState.Listen or TcpState.TimeWait:
+                break;
+            default:
+                _softError = TcpError.HostUnreachable;
+                break;
+        }
+    }
 
     /// <summary>
     /// ICMP destination unreachable about a segment we sent. RFC 5927 §4.1: act only if the quoted sequence number is

@@ -46,23 +46,41 @@ public sealed partial class TcpSocket
 
     /// <summary>
     /// The ACK of a SYN cookie handshake arrived (RFC 4987 §3.6): the connection starts ESTABLISHED with the MSS the
-    /// cookie carried and no window scaling, SACK or timestamps, since no state remembered whether the SYN offered them.
+    /// cookie carried and the options the cookie SYN-ACK's timestamp carried (<see cref="SynCookies"/>): the peer's
+    /// window scale (null: none, and then we do not scale either, RFC 7323 §2.2), SACK-permitted, and timestamps if the
+    /// ACK echoes ours. Without timestamps none of them survive.
     /// </summary>
-    internal void StartFromCookie(in TcpRepr ack, int mss, Instant now)
+    internal void StartFromCookie(in TcpRepr ack, int mss, byte? peerWindowScale, bool sackPermitted, Instant now)
     {
         _irs = ack.SequenceNumber - 1;
         _rcvNxt = ack.SequenceNumber;
         _rcvAdvEdge = _rcvNxt + Math.Min(_receiveBuffer.Free, ushort.MaxValue);
         _lastAckSent = _rcvNxt;
-        _rcvShift = 0;
+        bool timestamps = _options.Timestamps && ack.Timestamp is not null;
+        if (timestamps && _options.WindowScaling && peerWindowScale is byte shift)
+        {
+            _sndShift = shift; // _rcvShift keeps the value the SYN-ACK offered (computed the same way from the options)
+        }
+        else
+        {
+            _sndShift = 0;
+            _rcvShift = 0;
+        }
+        _sackEnabled = timestamps && _options.Sack && sackPermitted;
+        if (timestamps)
+        {
+            _tsEnabled = true;
+            _tsRecent = ack.Timestamp!.Value.TsVal;
+            _tsRecentAt = now;
+        }
         _peerMss = mss;
         _sendMss = Math.Min(_peerMss, ReceiveMss);
-        _cc.SetMss(_sendMss);
+        _cc.SetMss(Math.Max(1, _sendMss - (_tsEnabled ? TimestampOptionBytes : 0)));
         _sndUna = ack.AcknowledgmentNumber;
         _sndNxt = _sndUna;
         _sndMax = _sndUna;
         _bufferSeq = _sndUna;
-        _sndWnd = ack.Window;
+        _sndWnd = (long)ack.Window << _sndShift; // not a SYN: its window is scaled (RFC 7323 §2.2)
         _maxSndWnd = _sndWnd;
         _sndWl1 = ack.SequenceNumber;
         _sndWl2 = ack.AcknowledgmentNumber;

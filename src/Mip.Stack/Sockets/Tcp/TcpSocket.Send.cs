@@ -13,8 +13,11 @@ public sealed partial class TcpSocket
     /// <summary>Sequence number of our FIN (valid once queued: the send buffer no longer grows).</summary>
     private TcpSeq FinSeq => _bufferSeq + _sendBuffer.Count;
 
-    /// <summary>Our timestamp clock: milliseconds plus a per-connection random offset (RFC 7323 §5.4).</summary>
-    private uint TsNow(Instant now) => unchecked((uint)(now.Microseconds / 1000) + _tsOffset);
+    /// <summary>Our timestamp clock: milliseconds plus a per-connection offset (RFC 7323 §5.4).</summary>
+    private uint TsNow(Instant now) => TsClock(now, _tsOffset);
+
+    /// <summary>The timestamp clock of a connection whose offset is <paramref name="offset"/> (also used for cookie SYN-ACKs).</summary>
+    internal static uint TsClock(Instant now, uint offset) => unchecked((uint)(now.Microseconds / 1000) + offset);
 
     /// <summary>
     /// Sends what the windows and the send policy allow: lost segments during SACK recovery (RFC 6675 NextSeg), new

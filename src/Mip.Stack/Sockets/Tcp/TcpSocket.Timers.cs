@@ -70,12 +70,12 @@ public sealed partial class TcpSocket
         if (now >= _connectDeadline && State is TcpState.SynSent or TcpState.SynReceived)
         {
             // Report why, if an ICMP error said (RFC 1122 §4.2.3.9: soft errors are reported, not acted on).
-            Terminate(_softError != TcpError.None ? _softError : TcpError.TimedOut, now);
+            Terminate(TimeoutError, now);
             return;
         }
         if (now >= UserTimeoutDeadline)
         {
-            AbortWithReset(TcpError.TimedOut, now);
+            AbortWithReset(TimeoutError, now);
             return;
         }
         if (now >= _lingerAt)
@@ -112,7 +112,7 @@ public sealed partial class TcpSocket
         {
             if (_keepaliveProbes >= _options.KeepAliveCount)
             {
-                AbortWithReset(TcpError.TimedOut, now);
+                AbortWithReset(TimeoutError, now);
                 return;
             }
             _keepaliveProbes++;
@@ -163,7 +163,7 @@ public sealed partial class TcpSocket
         }
         if (++_rtoRetries > MaxRetransmissions)
         {
-            AbortWithReset(TcpError.TimedOut, now);
+            AbortWithReset(TimeoutError, now);
             return;
         }
         _tlpAt = Instant.MaxValue;

@@ -97,4 +97,46 @@ public sealed class SynCookiesTests
         Assert.NotEqual(a, b);
         Assert.NotEqual(a, c);
     }
+
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(0x12345678u)]
+    [InlineData(0x12345640u)]   // low bits zero: the options alone would be above the clock
+    [InlineData(0xFFFFFFFFu)]
+    [InlineData(0x0000003Fu)]
+    public void Timestamp_carries_every_window_scale_and_sack_and_is_never_ahead_of_the_clock(uint tsNow)
+    {
+        foreach (byte? ws in (byte?[])[null, 0, 1, 7, 13, 14])
+        {
+            foreach (bool sack in (bool[])[false, true])
+            {
+                uint tsVal = SynCookies.EncodeTimestamp(tsNow, ws, sack);
+                uint behind = unchecked(tsNow - tsVal);
+                Assert.True(behind < 128, $"TSval {tsVal:x} is not just behind {tsNow:x}");
+                Assert.True(SynCookies.TryDecodeTimestamp(tsVal, unchecked(tsNow + 1500), out var backWs, out bool backSack));
+                Assert.Equal((ws, sack), (backWs, backSack));
+            }
+        }
+    }
+
+    [Fact]
+    public void Timestamp_echoes_from_the_future_too_old_or_malformed_are_refused()
+    {
+        const uint now = 50_000_000;
+        uint good = SynCookies.EncodeTimestamp(now, 7, true);
+        Assert.True(SynCookies.TryDecodeTimestamp(good, now, out _, out _));
+        Assert.False(SynCookies.TryDecodeTimestamp(good + 1000, now, out _, out _));           // ahead of our clock
+        Assert.True(SynCookies.TryDecodeTimestamp(good, now + 190_000, out _, out _));        // within the cookie's life
+        Assert.False(SynCookies.TryDecodeTimestamp(good, now + 200_000, out _, out _));       // older than any cookie
+        Assert.False(SynCookies.TryDecodeTimestamp((good & ~0x3Fu) | 0x20 | 7, now, out _, out _)); // bit 5 set
+    }
+
+    [Fact]
+    public void Timestamp_offset_is_per_tuple_and_stable()
+    {
+        var cookies = new SynCookies(new Random(9));
+        Assert.Equal(cookies.TimestampOffset(Local, Remote), cookies.TimestampOffset(Local, Remote));
+        Assert.NotEqual(cookies.TimestampOffset(Local, Remote), cookies.TimestampOffset(Local, Remote with { Port = 51516 }));
+        Assert.NotEqual(cookies.TimestampOffset(Local, Remote), new SynCookies(new Random(10)).TimestampOffset(Local, Remote));
+    }
 }

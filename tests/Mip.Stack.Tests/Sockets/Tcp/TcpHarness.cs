@@ -45,6 +45,9 @@ internal sealed class TcpHarness
     public Ipv4Address PeerIp { get; }
     public Instant Now { get; private set; } = Instant.FromSeconds(1000);
 
+    /// <summary>Whether the peer answers ARP requests for its address (a neighbour that went away does not).</summary>
+    public bool AnswerArp { get; set; } = true;
+
     /// <summary>Peer timestamp clock for segments the test builds (ms).</summary>
     public uint PeerTsVal { get; set; } = 5000;
 
@@ -162,7 +165,7 @@ internal sealed class TcpHarness
                 if (EthernetFrame.TryCreate(frame, out var eth) && eth.EtherType == EtherType.Arp)
                 {
                     if (ArpPacket.TryCreate(eth.Payload, out var arpPacket) && ArpRepr.TryParse(arpPacket, out var arp)
-                        && arp.Operation == ArpOperation.Request && arp.TargetIp == PeerIp)
+                        && arp.Operation == ArpOperation.Request && arp.TargetIp == PeerIp && AnswerArp)
                     {
                         _link.A.Inject(ArpReply());
                         answered = true;

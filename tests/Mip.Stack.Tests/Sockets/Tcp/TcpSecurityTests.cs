@@ -118,7 +118,10 @@ public sealed class TcpSecurityTests
         var cookie = h.ExpectOne();
         Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, cookie.Flags);
         Assert.Equal((ushort)1460, cookie.Repr.MaxSegmentSize);
-        Assert.Null(cookie.Repr.WindowScale); // nothing remembers the options (RFC 4987 §3.6)
+        // No timestamp in the SYN: nothing can carry its window scale and SACK through the cookie (RFC 4987 §3.6).
+        Assert.Null(cookie.Repr.WindowScale);
+        Assert.False(cookie.Repr.SackPermitted);
+        Assert.Null(cookie.Repr.Timestamp);
         Assert.Single(h.Stack.TcpSockets);
         Assert.Equal(1, h.Stack.Counters.TcpSynCookiesSent);
 
