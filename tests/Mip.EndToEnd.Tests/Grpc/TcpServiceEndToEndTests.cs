@@ -48,7 +48,17 @@ public sealed class TcpServiceEndToEndTests
             }
             // Until this side half-closes, the call (and the socket) stays up: list it with its counters first.
             await readDone.Task;
-            var listed = (await client.Stack.ListSocketsAsync(new ListSocketsRequest(), cancellationToken: Ct)).Sockets.Single(s => s.Id == stream.SocketId);
+            // A completed write is in the gRPC stream, not yet in the TCP send buffer: the last bytes may still be on
+            // their way to the server, so wait for the counter to reach the total.
+            SocketInfo listed;
+            for (var wait = Stopwatch.StartNew(); ; await Task.Delay(20, Ct))
+            {
+                listed = (await client.Stack.ListSocketsAsync(new ListSocketsRequest(), cancellationToken: Ct)).Sockets.Single(s => s.Id == stream.SocketId);
+                if (listed.BytesSent >= (ulong)size || wait.Elapsed > Timeout)
+                {
+                    break;
+                }
+            }
             Assert.Equal(SocketProtocol.Tcp, listed.Protocol);
             Assert.Equal("CloseWait", listed.State);
             Assert.Equal((ulong)size, listed.BytesReceived);
