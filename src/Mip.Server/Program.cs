@@ -32,6 +32,7 @@ internal static class Program
         ["--token"] = "Mip:Token",
         ["--max-sockets-per-client"] = "Mip:MaxSocketsPerClient",
         ["--max-message-bytes"] = "Mip:MaxMessageBytes",
+        ["--client-keepalive-seconds"] = "Mip:ClientKeepAliveSeconds",
     };
 
     private static int Main(string[] args)

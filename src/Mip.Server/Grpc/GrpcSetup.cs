@@ -24,6 +24,13 @@ internal static class GrpcSetup
             // Larger windows let one stream carry far more than the 64 KiB/768 KiB defaults allow in flight.
             kestrel.Limits.Http2.InitialConnectionWindowSize = 1024 * 1024;
             kestrel.Limits.Http2.InitialStreamWindowSize = 768 * 1024;
+            if (endpoints.ClientKeepAlive > TimeSpan.Zero)
+            {
+                // A client that vanished without a FIN or RST (host down, partition) would otherwise hold its calls,
+                // and so its stack sockets, until the loopback/LAN TCP connection times out: minutes to hours.
+                kestrel.Limits.Http2.KeepAlivePingDelay = endpoints.ClientKeepAlive;
+                kestrel.Limits.Http2.KeepAlivePingTimeout = endpoints.ClientKeepAlive;
+            }
         });
         builder.Services.AddGrpc(o =>
         {

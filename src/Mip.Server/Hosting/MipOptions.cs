@@ -70,6 +70,13 @@ public sealed class MipOptions
     /// <summary>Sockets one gRPC client (peer) may hold at once. Default 256.</summary>
     public int MaxSocketsPerClient { get; set; } = 256;
 
+    /// <summary>
+    /// Seconds without any frame from a gRPC client before the server pings it, and again before it gives up on the
+    /// connection (HTTP/2 PING). A client that vanished without closing its TCP connection (host down, cable pulled,
+    /// network partition) thus loses its calls, and its sockets, after at most twice this. Default 20; 0 = off.
+    /// </summary>
+    public int ClientKeepAliveSeconds { get; set; } = 20;
+
     /// <summary>Largest gRPC message accepted or sent, in bytes. Default 4 MiB (a 1 MiB TCP write plus framing fits).</summary>
     public int MaxMessageBytes { get; set; } = 4 * 1024 * 1024;
 }

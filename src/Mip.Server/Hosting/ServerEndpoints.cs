@@ -3,7 +3,8 @@ using System.Net;
 namespace Mip.Server.Hosting;
 
 /// <summary>Where the server listens: gRPC (h2c) and Prometheus metrics, validated from <see cref="MipOptions"/>.</summary>
-internal sealed record ServerEndpoints(IPAddress Address, int GrpcPort, int MetricsPort, string? Token, int MaxMessageBytes)
+internal sealed record ServerEndpoints(IPAddress Address, int GrpcPort, int MetricsPort, string? Token, int MaxMessageBytes,
+    TimeSpan ClientKeepAlive)
 {
     public static ServerEndpoints Parse(MipOptions o)
     {
@@ -27,6 +28,11 @@ internal sealed record ServerEndpoints(IPAddress Address, int GrpcPort, int Metr
         {
             throw new OptionsException($"--max-message-bytes {o.MaxMessageBytes} must be at least 65536 (a whole UDP datagram)");
         }
-        return new ServerEndpoints(address, o.GrpcPort, o.MetricsPort, string.IsNullOrEmpty(o.Token) ? null : o.Token, o.MaxMessageBytes);
+        if (o.ClientKeepAliveSeconds is < 0 or > 3600)
+        {
+            throw new OptionsException($"--client-keepalive-seconds {o.ClientKeepAliveSeconds} must be 0 (off) to 3600");
+        }
+        return new ServerEndpoints(address, o.GrpcPort, o.MetricsPort, string.IsNullOrEmpty(o.Token) ? null : o.Token, o.MaxMessageBytes,
+            TimeSpan.FromSeconds(o.ClientKeepAliveSeconds));
     }
 }

@@ -3,7 +3,9 @@ using System.Text;
 using Google.Protobuf;
 using Google.Rpc;
 using Grpc.Core;
+using Mip.Client;
 using Mip.EndToEnd.Tests.Lab;
+using Mip.EndToEnd.Tests.Tcp;
 using Mip.Grpc.V1;
 
 namespace Mip.EndToEnd.Tests.Grpc;
@@ -106,6 +108,41 @@ public sealed class SocketsEndToEndTests
         var ex = await Assert.ThrowsAsync<RpcException>(() => refused.ResponseStream.MoveNext(Ct));
         Assert.Equal(StatusCode.PermissionDenied, ex.StatusCode);
         Assert.Equal("BROADCAST_NOT_PERMITTED", ex.GetRpcStatus()!.GetDetail<ErrorInfo>().Reason);
+    }
+
+    [Fact]
+    public async Task A_client_that_goes_silent_without_closing_loses_its_sockets_after_the_keepalive()
+    {
+        LabNetwork.SkipUnlessRoot();
+        using var lab = LabNetwork.Create();
+        lab.StartDnsmasq();
+        using var echo = KernelPeer.Serve(lab, "serve-echo", 7600);
+        using var server = new MipServerProcess(lab, null, "--client-keepalive-seconds", "1");
+        Assert.True(server.WaitForOutput("READY, IP:", Timeout), server.Output);
+        var stack = new StackService.StackServiceClient(server.Channel);
+
+        // The client reaches the server through a relay that can freeze: the client's host "vanishes" without a FIN.
+        using var proxy = new FreezableProxy(server.GrpcPort);
+        using var client = new MipClient($"http://127.0.0.1:{proxy.Port}");
+        await using var udp = await client.OpenUdpAsync(cancellationToken: Ct);
+        await using var tcp = await client.ConnectAsync("192.168.2.1", 7600, cancellationToken: Ct);
+        await tcp.WriteAsync("still here"u8.ToArray(), Ct);
+        var buffer = new byte[16];
+        Assert.Equal(10, await tcp.ReadAsync(buffer, Ct));
+        Assert.Equal(2, (await stack.ListSocketsAsync(new ListSocketsRequest(), cancellationToken: Ct)).Sockets.Count);
+
+        proxy.Freeze();
+        // Kestrel pings after 1 s of silence and gives up 1 s later; the calls end and free their sockets.
+        var freed = Stopwatch.StartNew();
+        while ((await stack.ListSocketsAsync(new ListSocketsRequest(), cancellationToken: Ct)).Sockets.Count > 0)
+        {
+            Assert.True(freed.Elapsed < TimeSpan.FromSeconds(6), "the silent client's sockets are still open after 6 s");
+            await Task.Delay(50, Ct);
+        }
+        Assert.True(freed.Elapsed > TimeSpan.FromSeconds(0.5), $"freed after {freed.Elapsed}: before the keepalive could have fired?");
+        // The kernel peer saw the connection reset, not a graceful close.
+        Assert.True(echo.WaitForExit(Timeout), echo.Output);
+        Assert.Contains("Connection reset", echo.Output, StringComparison.Ordinal);
     }
 
     [Fact]
