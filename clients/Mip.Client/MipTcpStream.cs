@@ -148,8 +148,9 @@ public sealed class MipTcpStream : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <summary>
-    /// Closes gracefully: half-closes if not yet done, then waits (up to 5 s) for the peer's end of stream, discarding
-    /// unread data, and ends the call. Use <see cref="Dispose(bool)"/> (plain Dispose) to reset at once instead.
+    /// Closes like <see cref="System.Net.Sockets.Socket.Close()"/>: FIN after the bytes already written, without waiting
+    /// for the peer (the stack finishes the close on its own). Unread data is discarded; if the peer still sends, the
+    /// stack resets the connection, as a kernel does. Use <see cref="Dispose(bool)"/> (plain Dispose) to reset at once.
     /// </summary>
     public override async ValueTask DisposeAsync()
     {
@@ -158,15 +159,13 @@ public sealed class MipTcpStream : Stream
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                if (!_shutdown)
+                // Half-closed and the peer's end of stream read: the server ends the call by itself.
+                if (!(_shutdown && _readEnded))
                 {
                     _shutdown = true;
-                    await _channel.WriteShutdownAsync(timeout.Token).ConfigureAwait(false);
+                    await _channel.WriteCloseAsync(timeout.Token).ConfigureAwait(false);
                 }
-                while (!_readEnded && (await _channel.ReadAsync(timeout.Token).ConfigureAwait(false)).Data is not null)
-                {
-                }
-                _readEnded = true;
+                // Whatever was already on its way is discarded; the call ends right after the close.
                 await _channel.WaitForStatusAsync(timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is RpcException or OperationCanceledException or InvalidOperationException)

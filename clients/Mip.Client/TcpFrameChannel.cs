@@ -12,6 +12,7 @@ internal sealed class TcpFrameChannel<TRequest, TResponse>(
     AsyncDuplexStreamingCall<TRequest, TResponse> call,
     Func<ByteString, TRequest> dataRequest,
     Func<TRequest> shutdownRequest,
+    Func<TRequest> closeRequest,
     Func<TResponse, TcpFrame?> decode) : ITcpFrameChannel
     where TRequest : class
     where TResponse : class
@@ -19,9 +20,13 @@ internal sealed class TcpFrameChannel<TRequest, TResponse>(
     public Task WriteDataAsync(ByteString data, CancellationToken cancellationToken) =>
         call.RequestStream.WriteAsync(dataRequest(data), cancellationToken);
 
-    public async Task WriteShutdownAsync(CancellationToken cancellationToken)
+    /// <summary>Half-closes; the request stream stays open so that a <c>close</c> can still follow.</summary>
+    public Task WriteShutdownAsync(CancellationToken cancellationToken) =>
+        call.RequestStream.WriteAsync(shutdownRequest(), cancellationToken);
+
+    public async Task WriteCloseAsync(CancellationToken cancellationToken)
     {
-        await call.RequestStream.WriteAsync(shutdownRequest(), cancellationToken).ConfigureAwait(false);
+        await call.RequestStream.WriteAsync(closeRequest(), cancellationToken).ConfigureAwait(false);
         await call.RequestStream.CompleteAsync().ConfigureAwait(false);
     }
 
@@ -55,6 +60,9 @@ internal interface ITcpFrameChannel : IDisposable
 
     Task WriteShutdownAsync(CancellationToken cancellationToken);
 
+    /// <summary>Closes like close(2): FIN if not sent yet; the server ends the call at once.</summary>
+    Task WriteCloseAsync(CancellationToken cancellationToken);
+
     /// <summary>The next frame: data (non-empty) or the end of the stream.</summary>
     Task<TcpFrame> ReadAsync(CancellationToken cancellationToken);
 
@@ -78,6 +86,7 @@ internal static class TcpFrameChannels
         new TcpFrameChannel<ConnectRequest, ConnectResponse>(call,
             data => new ConnectRequest { Data = data },
             () => new ConnectRequest { ShutdownSend = new ShutdownSend() },
+            () => new ConnectRequest { Close = new CloseConnection() },
             m => m.FrameCase switch
             {
                 ConnectResponse.FrameOneofCase.Data when !m.Data.IsEmpty => new TcpFrame(m.Data),
@@ -89,6 +98,7 @@ internal static class TcpFrameChannels
         new TcpFrameChannel<AttachRequest, AttachResponse>(call,
             data => new AttachRequest { Data = data },
             () => new AttachRequest { ShutdownSend = new ShutdownSend() },
+            () => new AttachRequest { Close = new CloseConnection() },
             m => m.FrameCase switch
             {
                 AttachResponse.FrameOneofCase.Data when !m.Data.IsEmpty => new TcpFrame(m.Data),

@@ -51,7 +51,7 @@ public sealed class MipTcpStreamTests
         Assert.Equal([65536, 65536, 18928], written.Take(3).Select(r => r.Data.Length));
         Assert.Equal(data, written.Take(3).SelectMany(r => r.Data.ToByteArray()));
         Assert.Equal(ConnectRequest.FrameOneofCase.ShutdownSend, Assert.Single(written.Skip(3)).FrameCase);
-        Assert.True(fake.Requests.Completed);
+        Assert.False(fake.Requests.Completed); // a `close` may still follow
         Assert.False(stream.CanWrite);
         await Assert.ThrowsAsync<InvalidOperationException>(() => stream.WriteAsync(data, TestContext.Current.CancellationToken).AsTask());
     }
@@ -79,11 +79,25 @@ public sealed class MipTcpStreamTests
     }
 
     [Fact]
-    public async Task Graceful_dispose_half_closes_and_drains_to_end_of_stream()
+    public async Task Graceful_dispose_sends_close_and_does_not_wait_for_the_peer()
     {
         var (stream, fake) = Open();
         fake.Respond(new ConnectResponse { Data = ByteString.CopyFromUtf8("unread") });
+        fake.End(); // the server ends the call right after `close`, without the peer's end of stream
+        await stream.DisposeAsync();
+        Assert.Equal(ConnectRequest.FrameOneofCase.Close, Assert.Single(fake.Requests.Written).FrameCase);
+        Assert.True(fake.Requests.Completed);
+        Assert.True(fake.Disposed);
+    }
+
+    [Fact]
+    public async Task Dispose_after_half_close_and_end_of_stream_sends_nothing_more()
+    {
+        var (stream, fake) = Open();
+        await stream.ShutdownAsync(TestContext.Current.CancellationToken);
         fake.Respond(new ConnectResponse { EndOfStream = new EndOfStream() });
+        Assert.Equal(0, await stream.ReadAsync(new byte[4], TestContext.Current.CancellationToken));
+        fake.End();
         await stream.DisposeAsync();
         Assert.Equal(ConnectRequest.FrameOneofCase.ShutdownSend, Assert.Single(fake.Requests.Written).FrameCase);
         Assert.True(fake.Disposed);

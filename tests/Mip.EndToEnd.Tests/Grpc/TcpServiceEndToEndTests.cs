@@ -219,6 +219,33 @@ public sealed class TcpServiceEndToEndTests
     }
 
     [Fact]
+    public async Task Disposing_a_stream_closes_like_a_socket_FIN_at_once_without_waiting_for_the_peer()
+    {
+        LabNetwork.SkipUnlessRoot();
+        using var lab = LabNetwork.Create();
+        lab.StartDnsmasq();
+        using var server = StartServer(lab);
+        // A kernel peer that reports our FIN but keeps its own side open (it never closes first).
+        var peer = lab.Start(lab.KernelNamespace, "lingering-peer", "python3", "-c",
+            "import socket,time\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('0.0.0.0',9150));s.listen(1);print('listening',flush=True)\n" +
+            "c,_=s.accept();n=0\nwhile True:\n d=c.recv(65536)\n if not d: break\n n+=len(d)\nprint('eof after',n,flush=True);time.sleep(30)");
+        Assert.True(peer.WaitForOutput("listening", Timeout), peer.Output);
+        using var client = new MipClient($"http://127.0.0.1:{server.GrpcPort}");
+
+        var stream = await client.ConnectAsync(Kernel, 9150, cancellationToken: Ct);
+        await stream.WriteAsync(new byte[100_000], Ct);
+        var watch = Stopwatch.StartNew();
+        await stream.DisposeAsync();
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"DisposeAsync took {watch.Elapsed} (it must not wait for the peer)");
+        // Every byte, then our FIN, reached the peer; the gRPC socket is gone at once (the stack finishes the close).
+        Assert.True(peer.WaitForOutput("eof after 100000", Timeout), peer.Output);
+        Assert.Empty((await client.Stack.ListSocketsAsync(new ListSocketsRequest(), cancellationToken: Ct)).Sockets);
+        using var http = new HttpClient();
+        string metrics = await http.GetStringAsync($"http://127.0.0.1:{server.MetricsPort}/metrics", Ct);
+        Assert.Equal(0, Metric(metrics, "mip_tcp_resets_total{", "direction=\"sent\""));
+    }
+
+    [Fact]
     public async Task A_client_killed_mid_transfer_frees_its_connection_within_a_second()
     {
         LabNetwork.SkipUnlessRoot();

@@ -3,8 +3,8 @@ using Mip.Grpc.V1;
 
 namespace Mip.Server.Grpc.Tcp;
 
-/// <summary>What a request carries once the connection is open: bytes, or the half-close.</summary>
-internal readonly record struct TcpRequestFrame(ByteString? Data, bool Shutdown);
+/// <summary>What a request carries once the connection is open: bytes, the half-close, or the close.</summary>
+internal readonly record struct TcpRequestFrame(ByteString? Data, bool Shutdown, bool Close = false);
 
 /// <summary>The message types of one connection call (Connect or Attach), so one carrier serves both.</summary>
 internal sealed record TcpFrameCodec<TRequest, TResponse>(
@@ -21,6 +21,7 @@ internal static class TcpFrameCodecs
         {
             ConnectRequest.FrameOneofCase.Data => new TcpRequestFrame(r.Data, false),
             ConnectRequest.FrameOneofCase.ShutdownSend => new TcpRequestFrame(null, true),
+            ConnectRequest.FrameOneofCase.Close => new TcpRequestFrame(null, false, true),
             _ => default,
         },
         c => new ConnectResponse { Connected = c },
@@ -32,6 +33,7 @@ internal static class TcpFrameCodecs
         {
             AttachRequest.FrameOneofCase.Data => new TcpRequestFrame(r.Data, false),
             AttachRequest.FrameOneofCase.ShutdownSend => new TcpRequestFrame(null, true),
+            AttachRequest.FrameOneofCase.Close => new TcpRequestFrame(null, false, true),
             _ => default,
         },
         c => new AttachResponse { Attached = c },
