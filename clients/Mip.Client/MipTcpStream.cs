@@ -59,11 +59,12 @@ public sealed class MipTcpStream : Stream
             {
                 return 0;
             }
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
+            // One linked source per message only when the caller's token can cancel (most reads pass none).
+            using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token) : null;
             TcpFrame frame;
             try
             {
-                frame = await _channel.ReadAsync(linked.Token).ConfigureAwait(false);
+                frame = await _channel.ReadAsync(linked?.Token ?? _lifetime.Token).ConfigureAwait(false);
             }
             catch (RpcException ex)
             {
