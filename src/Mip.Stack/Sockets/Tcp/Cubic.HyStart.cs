@@ -18,6 +18,15 @@ internal sealed partial class Cubic
     private static readonly TimeSpan AckTrainDelta = TimeSpan.FromMilliseconds(2);
     private const int AckTrainLowWindowSegments = 16;
 
+    /// <summary>
+    /// Added to the minimum RTT before halving it in the ACK-train test: the resolution of our RTT samples, whose
+    /// timestamp clock ticks in milliseconds (<see cref="TcpSocket"/>'s TsClock), so a minimum of 0 ms means "under a
+    /// millisecond", not "none". Without it a sub-millisecond path (a LAN, the in-memory link) ends slow start at the
+    /// first train longer than 0 µs, i.e. at 16 segments. Linux adds the same kind of cushion (hystart_ack_delay,
+    /// at most 1 ms) for short-RTT flows; RFC 9406 §4.3 guards its own delay test the same way with MIN_RTT_THRESH.
+    /// </summary>
+    private static readonly TimeSpan AckTrainRttResolution = TimeSpan.FromMilliseconds(1);
+
     private readonly bool _hyStartEnabled;
     private bool _hyStartDone;
     private bool _inCss;
@@ -121,9 +130,9 @@ internal sealed partial class Cubic
 
     /// <summary>
     /// The ACK-train test (Linux's hystart_update): an ACK within <see cref="AckTrainDelta"/> of the previous one
-    /// extends the train that began with the round; the train lasting more than minRTT/2 means the sender got a BDP's
-    /// worth of ACKs at line rate. Half the minimum RTT is Linux's choice for an unpaced sender, whose next round
-    /// would send twice that burst.
+    /// extends the train that began with the round; the train lasting more than half the minimum RTT (taken at the
+    /// top of its measurement error, <see cref="AckTrainRttResolution"/>) means the sender got a BDP's worth of ACKs
+    /// at line rate. Half is Linux's choice for an unpaced sender, whose next round would send twice that burst.
     /// </summary>
     private bool AckTrainSpansHalfTheMinRtt(Instant now)
     {
@@ -137,7 +146,7 @@ internal sealed partial class Cubic
             return false; // the train ended at a gap; later ACKs of this round start no new one
         }
         _lastTrainAck = now;
-        return now - _roundStart > _minRtt / 2;
+        return now - _roundStart > (_minRtt + AckTrainRttResolution) / 2;
     }
 
     private void StartRound(Instant now, long flight)

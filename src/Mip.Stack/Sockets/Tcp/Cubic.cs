@@ -42,7 +42,11 @@ internal sealed partial class Cubic : CongestionControlBase
     public double K => _k;
 
     /// <summary>W_cubic(t) in segments (RFC 9438 §4.2 eq. 1) for the current epoch, t seconds after its start.</summary>
-    public double WCubic(double t) => _origin + (C * Math.Pow(t - _k, 3));
+    public double WCubic(double t)
+    {
+        double d = t - _k;
+        return _origin + (C * d * d * d); // a cube, not Math.Pow: this runs on every ACK in congestion avoidance
+    }
 
     protected override void CongestionAvoidance(Instant now, long acked, long flight, TimeSpan smoothedRtt)
     {

@@ -137,9 +137,11 @@ public sealed class CubicTests
     /// Drives <paramref name="cc"/> like a cwnd-limited sender that refills after every ACK, one SMSS per ACK, with
     /// rounds delimited as RFC 9406 §4.2 does (windowEnd = SND.NXT at a round's start; the ACK that reaches it is the
     /// round's last, the controller starts the next round at the first ACK past it).
-    /// Returns, per round, whether the controller was in CSS at the round's end; stops when ssthresh is set.
+    /// Returns, per round, whether the controller was in CSS at the round's end; stops when ssthresh is set. Rounds are
+    /// <paramref name="gapOfRound"/> apart (default: their RTT); all ACKs of a round arrive at its end.
     /// </summary>
-    private static List<bool> RunRounds(Cubic cc, Func<int, TimeSpan> rttOfRound, int maxRounds, out int exitRound)
+    private static List<bool> RunRounds(Cubic cc, Func<int, TimeSpan> rttOfRound, int maxRounds, out int exitRound,
+        Func<int, TimeSpan>? gapOfRound = null)
     {
         var now = Instant.FromSeconds(1);
         long sent = cc.CongestionWindow, acked = 0, windowEnd = sent;
@@ -165,8 +167,8 @@ public sealed class CubicTests
             {
                 cssAtEnd.Add(cc.InConservativeSlowStart);
                 windowEnd = sent;
+                now += gapOfRound?.Invoke(round) ?? rtt;
                 round++;
-                now += rtt;
             }
             sent = acked + cc.CongestionWindow;
         }
@@ -272,14 +274,79 @@ public sealed class CubicTests
         }
 
         // Windows 10, 20, ..., 640 have trains shorter than 100 ms; the 1280-segment one (about 155 ms) ends slow
-        // start with the first ACK more than 100 ms after its head.
+        // start with the first ACK more than 100.5 ms after its head.
         Assert.NotNull(exitAt);
         Assert.Equal(7, round - 1);
         var span = exitAt.Value - exitRoundStart;
-        Assert.InRange(span, rtt / 2, (rtt / 2) + spacing);
+        // Half of the minimum RTT plus its 1 ms resolution: 100.5 ms.
+        var threshold = (rtt + TimeSpan.FromMilliseconds(1)) / 2;
+        Assert.InRange(span, threshold, threshold + spacing);
         Assert.Equal(cc.CongestionWindow, cc.SlowStartThreshold);
-        Assert.InRange(cc.CongestionWindow / Smss, 1280 + 826, 1280 + 830); // +2 SMSS per ACK over 414 ACKs
+        Assert.InRange(cc.CongestionWindow / Smss, 1280 + 832, 1280 + 836); // +2 SMSS per ACK over 417 ACKs
         Assert.False(cc.InConservativeSlowStart);
+    }
+
+    /// <summary>
+    /// A sub-millisecond path (a LAN, the in-memory link): timestamp RTT samples are whole milliseconds, so every sample
+    /// is 0 ms, and every round comes back as one train of ACKs a microsecond apart. With "train longer than minRTT/2"
+    /// the first 16-segment window ended slow start (a 0 ms minimum makes any train long enough). The test takes the
+    /// minimum at the top of its resolution (1 ms): the train must span more than 0.5 ms.
+    /// </summary>
+    [Fact]
+    public void An_ack_train_on_a_sub_millisecond_path_must_span_half_a_millisecond()
+    {
+        const int Smss = 1448;
+        var spacing = TimeSpan.FromMicroseconds(1);
+        var cc = new Cubic(Smss);
+        var roundStart = Instant.FromSeconds(1);
+        long outstanding = cc.CongestionWindow;
+        long exitWindow = 0;
+        TimeSpan exitSpan = default;
+        for (int round = 0; round < 16 && exitWindow == 0; round++)
+        {
+            long train = outstanding;
+            for (int i = 0; (long)i * 2 * Smss < train; i++)
+            {
+                var now = roundStart + (spacing * i);
+                outstanding -= 2 * Smss;
+                long before = cc.CongestionWindow;
+                cc.OnAck(now, 2 * Smss, outstanding, TimeSpan.Zero, TimeSpan.Zero);
+                if (cc.SlowStartThreshold != CongestionWindowLimits.MaxWindow)
+                {
+                    exitWindow = before / Smss;
+                    exitSpan = now - roundStart;
+                    break;
+                }
+                outstanding = cc.CongestionWindow;
+            }
+            roundStart += TimeSpan.FromMilliseconds(1); // the idle gap between trains: a new round, a new train
+        }
+        // Trains of 5, 10, ..., 320 ACKs (up to 319 µs) pass; the 640-ACK train of the 1280-segment window ends slow
+        // start at its first ACK more than 500 µs after its head.
+        Assert.InRange(exitSpan, TimeSpan.FromMicroseconds(500), TimeSpan.FromMicroseconds(502));
+        Assert.InRange(exitWindow, 1280, 1280 + (2 * 502));
+        Assert.Equal(cc.CongestionWindow, cc.SlowStartThreshold);
+    }
+
+    /// <summary>
+    /// RFC 9406 §4.2/§4.3: the delay test needs the round's minimum RTT to rise by RttThresh = clamp(lastRoundMinRTT/8,
+    /// MIN_RTT_THRESH = 4 ms, 16 ms). On a sub-millisecond path with millisecond samples jittering between 0 and 3 ms
+    /// (a busy host, a scheduler hiccup) that never happens; a sustained 4 ms rise (a queue building) does enter CSS.
+    /// Rounds are 3 ms apart, more than the ACK-train gap, so only the delay test is at work.
+    /// </summary>
+    [Fact]
+    public void HyStart_delay_test_ignores_jitter_below_min_rtt_thresh_on_a_sub_millisecond_path()
+    {
+        var gap = TimeSpan.FromMilliseconds(3);
+        var jitter = new Cubic(Mss);
+        int[] jitterMs = [0, 3, 0, 2, 3, 0, 3, 1, 0, 3];
+        var cssAtEnd = RunRounds(jitter, r => TimeSpan.FromMilliseconds(jitterMs[r % jitterMs.Length]), 10, out int exit, _ => gap);
+        Assert.Equal(-1, exit);
+        Assert.DoesNotContain(true, cssAtEnd);
+
+        var queue = new Cubic(Mss);
+        cssAtEnd = RunRounds(queue, r => TimeSpan.FromMilliseconds(r < 3 ? 0 : 4), 5, out _, _ => gap);
+        Assert.Equal([false, false, false, true, true], cssAtEnd);
     }
 
     [Fact]
