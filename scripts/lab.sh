@@ -54,7 +54,7 @@ start_dnsmasq() { # start_dnsmasq NS IFACE
     --no-ping --log-dhcp \
     --dhcp-range=192.168.2.10,192.168.2.100,255.255.255.0,2m \
     --dhcp-option=option:router,$gw --dhcp-option=option:dns-server,$gw \
-    --address=/demo.lab/$gw --address=/www.demo.lab/$gw
+    --address=/demo.lab/$gw --address=/www.demo.lab/$gw --local=/lab/
   for _ in $(seq 100); do
     grep -q 'DHCP, IP range' "$state/dnsmasq.log" 2>/dev/null && return 0
     kill -0 "$(cat "$state/dnsmasq.pid")" 2>/dev/null || break

@@ -34,6 +34,9 @@ public sealed partial class LabNetwork
             args.Add($"--dhcp-option=option:dns-server,{KernelAddress}");
             // dnsmasq answers its own names with TTL 0 unless told otherwise; real zones carry TTLs that caches honour.
             args.Add("--local-ttl=300");
+            // The lab's own zone: names under .lab that are not listed get NXDOMAIN, not the SERVFAIL/REFUSED of a
+            // resolver without upstreams, so tests can tell "no such name" from "DNS failed".
+            args.Add("--local=/lab/");
             foreach (var (name, address) in addresses ?? new Dictionary<string, string>())
             {
                 args.Add($"--address=/{name}/{address}");
