@@ -43,6 +43,23 @@ public sealed partial class NetStack
         }
     }
 
+    bool IDhcpHost.IsWaitingForArp(Ipv4Address source, Ipv4Address destination)
+    {
+        if (Route(destination) is not { Kind: RouteKind.OnLink or RouteKind.Gateway } route
+            || !_arp.TryGet(route.NextHop, out var entry) || entry.Pending is not { Count: > 0 } pending)
+        {
+            return false;
+        }
+        foreach (var p in pending)
+        {
+            if (p.Source == source && p.Destination == destination)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     void IDhcpHost.SendArpProbe(Ipv4Address target) =>
         // RFC 5227 §2.1.1: sender IP all zeros so no neighbour caches the address we do not own yet.
         SendArp(ArpOperation.Request, MacAddress.Broadcast, Ipv4Address.Any, MacAddress.Zero, target);
