@@ -5,8 +5,9 @@
 //   node clients/node/tcp-connect.js SERVER HOST PORT BYTES
 //
 // Sends BYTES bytes (byte i = i mod 251), reads what comes back until the peer's FIN, and prints one JSON line:
-// {"socketId":..., "sent":N, "sentSha256":"...", "received":N, "receivedSha256":"..."}. Exits 1 with the gRPC
-// status and ErrorInfo reason on failure.
+// {"socketId":..., "sent":N, "sentSha256":"...", "received":N, "receivedSha256":"..."}. On failure prints
+// `error: STATUS REASON: details` (REASON = the google.rpc.ErrorInfo reason the server attached, e.g.
+// CONNECTION_REFUSED, or `-` when there is none: the transport failed) and exits 1.
 'use strict';
 const path = require('node:path');
 const crypto = require('node:crypto');
@@ -73,11 +74,79 @@ call.on('data', (message) => {
       break;
   }
 });
+// The reasons tcp.proto documents, with what they mean for this call. Any other reason is printed as it came.
+const REASONS = {
+  CONNECTION_REFUSED: 'the peer answered with a reset (nothing listens on that port)',
+  CONNECTION_RESET: 'the peer reset the connection',
+  TIMED_OUT: 'no answer from the peer in time (handshake or user timeout)',
+  HOST_UNREACHABLE: 'the peer (or the gateway) does not answer ARP, or a router said so',
+  NETWORK_UNREACHABLE: 'a router reported the network unreachable',
+  NOT_CONFIGURED: 'the stack has no address yet (DHCP not bound)',
+  ADDRESS_IN_USE: 'the local port is taken',
+  TOO_MANY_SOCKETS: 'this client holds as many sockets as the server allows',
+  ADDRESS_LOST: 'the stack lost its address (DHCP lease ended or address changed); the connection was dropped',
+  SOCKET_CLOSED: 'the socket was closed through CloseSocket',
+};
+
+// Reads a protobuf message's fields (number, wire type, value) from the wire format: enough for google.rpc.Status
+// and ErrorInfo without a copy of googleapis' protos.
+function* protoFields(buf) {
+  let i = 0;
+  const varint = () => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (i >= buf.length) throw new Error('truncated varint');
+      const b = buf[i++];
+      value += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return value;
+    }
+  };
+  while (i < buf.length) {
+    const key = varint();
+    const wire = key % 8;
+    if (wire === 0) yield [Math.floor(key / 8), wire, varint()];
+    else if (wire === 2) {
+      const length = varint();
+      if (i + length > buf.length) throw new Error('truncated field');
+      yield [Math.floor(key / 8), wire, buf.subarray(i, i + length)];
+      i += length;
+    } else if (wire === 1) i += 8;
+    else if (wire === 5) i += 4;
+    else throw new Error(`unsupported wire type ${wire}`);
+  }
+}
+
+// google.rpc.Status (details = 3, each an Any: type_url = 1, value = 2) -> the first ErrorInfo's reason (field 1).
+function errorInfoReason(statusBytes) {
+  for (const [number, wire, any] of protoFields(statusBytes)) {
+    if (number !== 3 || wire !== 2) continue;
+    let typeUrl = '';
+    let value = null;
+    for (const [n, w, v] of protoFields(any)) {
+      if (n === 1 && w === 2) typeUrl = v.toString('utf8');
+      else if (n === 2 && w === 2) value = v;
+    }
+    if (typeUrl.endsWith('/google.rpc.ErrorInfo') && value) {
+      for (const [n, w, v] of protoFields(value)) {
+        if (n === 1 && w === 2) return v.toString('utf8');
+      }
+    }
+  }
+  return '';
+}
+
 call.on('error', (err) => {
   let reason = '';
-  const details = err.metadata && err.metadata.get('grpc-status-details-bin');
-  if (details && details.length > 0) reason = ` (status details ${details[0].length} bytes)`;
-  console.error(`error: ${grpc.status[err.code]} ${err.details}${reason}`);
+  const details = err.metadata ? err.metadata.get('grpc-status-details-bin') : [];
+  if (details.length > 0) {
+    try {
+      reason = errorInfoReason(Buffer.from(details[0]));
+    } catch (e) {
+      console.error(`warning: unreadable status details: ${e.message}`);
+    }
+  }
+  const meaning = REASONS[reason] ? ` (${REASONS[reason]})` : '';
+  console.error(`error: ${grpc.status[err.code]} ${reason || '-'}: ${err.details}${meaning}`);
   process.exit(1);
 });
 call.on('end', () => {

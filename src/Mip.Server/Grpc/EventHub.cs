@@ -14,6 +14,17 @@ internal sealed class EventHub(StackClock clock)
 
     public StackClock Clock { get; } = clock;
 
+    /// <summary>
+    /// How long the call of a watcher dropped for falling behind may still take to deliver its queue and status.
+    /// Five seconds: a client that is reading at all takes in 1024 small events in milliseconds and then hears
+    /// WATCHER_TOO_SLOW (its cue to watch again), whereas ending the call at once would reset the stream under a
+    /// client that only hiccupped, so it would see a transport error instead of the reason.
+    /// </summary>
+    public TimeSpan DroppedWatcherGrace { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Time for <see cref="DroppedWatcherGrace"/> (tests use a fake).</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
+
     /// <summary>Watchers currently attached; safe to read anywhere (metrics).</summary>
     public int WatcherCount => Volatile.Read(ref _count);
 
@@ -54,7 +65,7 @@ internal sealed class EventHub(StackClock clock)
                 Socket = new SocketEvent { Kind = SocketEventKind.Opened, Socket = socket.ToProto() },
             });
         }
-        var watcher = new EventWatcher(kinds, snapshot.Count + 1);
+        var watcher = new EventWatcher(kinds, snapshot.Count + 1, Time, DroppedWatcherGrace);
         foreach (var message in snapshot)
         {
             watcher.Offer(message);
@@ -69,6 +80,7 @@ internal sealed class EventHub(StackClock clock)
     public void Unsubscribe(EventWatcher watcher)
     {
         watcher.Close();
+        watcher.Dispose();
         _watchers.Remove(watcher);
         Volatile.Write(ref _count, _watchers.Count);
     }

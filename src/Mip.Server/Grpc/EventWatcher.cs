@@ -7,17 +7,25 @@ namespace Mip.Server.Grpc;
 /// <summary>
 /// One WatchEvents call: its kinds and a bounded queue between the stack loop (writer) and the call (reader). A
 /// watcher that falls <see cref="Capacity"/> messages behind is ended with ResourceExhausted instead of growing memory
-/// or blocking the loop; it can watch again and gets a fresh snapshot.
+/// or blocking the loop; it can watch again and gets a fresh snapshot. Its call then has a grace period to deliver
+/// what was queued and the status; a client that reads nothing meanwhile would hold the call (and its HTTP/2 stream)
+/// open forever in a write flow control never lets through, so <see cref="GiveUp"/> fires and the call is ended.
 /// </summary>
-internal sealed class EventWatcher
+internal sealed class EventWatcher : IDisposable
 {
     public const int Capacity = 1024;
 
     private readonly Channel<WatchEventsResponse> _channel;
     private readonly bool[] _kinds;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _droppedGrace;
+    private readonly CancellationTokenSource _giveUp = new();
+    private ITimer? _giveUpTimer;
 
-    public EventWatcher(IEnumerable<EventKind> kinds, int snapshotSize)
+    public EventWatcher(IEnumerable<EventKind> kinds, int snapshotSize, TimeProvider time, TimeSpan droppedGrace)
     {
+        _time = time;
+        _droppedGrace = droppedGrace;
         _kinds = new bool[Enum.GetValues<EventKind>().Length];
         bool any = false;
         foreach (var kind in kinds)
@@ -44,6 +52,12 @@ internal sealed class EventWatcher
 
     public bool IsClosed { get; private set; }
 
+    /// <summary>The status the watcher was ended with for falling behind; null otherwise.</summary>
+    public RpcException? DropError { get; private set; }
+
+    /// <summary>Cancelled the grace period after the watcher was dropped for falling behind: stop waiting for the client.</summary>
+    public CancellationToken GiveUp => _giveUp.Token;
+
     public bool Wants(EventKind kind) => _kinds[(int)kind];
 
     /// <summary>Queues <paramref name="message"/> if the watcher wants its kind; false when the watcher overflowed and was ended.</summary>
@@ -62,9 +76,32 @@ internal sealed class EventWatcher
         {
             return true;
         }
-        Close(GrpcErrors.Create(StatusCode.ResourceExhausted, "WATCHER_TOO_SLOW",
-            $"the client fell {Capacity} events behind; watch again to get a fresh snapshot"));
+        DropError = GrpcErrors.Create(StatusCode.ResourceExhausted, "WATCHER_TOO_SLOW",
+            $"the client fell {Capacity} events behind; watch again to get a fresh snapshot");
+        Close(DropError);
+        // A timer even for a zero grace: cancelling here would run the call's cancellation callbacks on the loop thread.
+        _giveUpTimer = _time.CreateTimer(static state => CancelQuietly((CancellationTokenSource)state!), _giveUp,
+            _droppedGrace, Timeout.InfiniteTimeSpan);
         return false;
+    }
+
+    /// <summary>On the loop thread, once the call ended (so no Offer arms the timer afterwards).</summary>
+    public void Dispose()
+    {
+        _giveUpTimer?.Dispose();
+        _giveUp.Dispose();
+    }
+
+    /// <summary>The call may be over and its watcher forgotten by the time the timer fires: nothing to do then.</summary>
+    private static void CancelQuietly(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
 
     public void Close(Exception? error = null)

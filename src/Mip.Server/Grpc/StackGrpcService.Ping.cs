@@ -108,7 +108,21 @@ internal sealed partial class StackGrpcService
             Ttl = reply.Ttl,
             From = reply.From.ToString(),
         },
-        PingFailed failed => new PingResponse { Sequence = failed.Seq, From = destination, Error = failed.Reason.ToString() },
+        PingFailed failed => new PingResponse { Sequence = failed.Seq, From = destination, Error = ToError(failed.Reason) },
         _ => null,
+    };
+
+    /// <summary>
+    /// <c>PingResponse.error</c> for a failure: the names stack.proto documents, spelt out so renaming the enum
+    /// cannot change what clients see.
+    /// </summary>
+    internal static string ToError(PingFailureReason reason) => reason switch
+    {
+        PingFailureReason.HostUnreachable => "HostUnreachable",
+        PingFailureReason.NetworkUnreachable => "NetworkUnreachable",
+        PingFailureReason.TtlExceeded => "TtlExceeded",
+        PingFailureReason.Unreachable => "Unreachable",
+        PingFailureReason.AddressLost => "AddressLost",
+        _ => reason.ToString(),
     };
 }

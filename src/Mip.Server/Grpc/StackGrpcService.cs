@@ -85,12 +85,20 @@ internal sealed partial class StackGrpcService(
         }
         var watcher = await bridge.InvokeAsync((stack, now) => bridge.Events.Subscribe(request.Kinds, stack, bridge.Sockets, now),
             context.CancellationToken).ConfigureAwait(false);
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, watcher.GiveUp);
         try
         {
-            await foreach (var message in watcher.Reader.ReadAllAsync(context.CancellationToken).ConfigureAwait(false))
+            await foreach (var message in watcher.Reader.ReadAllAsync(call.Token).ConfigureAwait(false))
             {
-                await responseStream.WriteAsync(message, context.CancellationToken).ConfigureAwait(false);
+                await responseStream.WriteAsync(message, call.Token).ConfigureAwait(false);
             }
+        }
+        catch (OperationCanceledException) when (watcher.GiveUp.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            // Dropped for falling behind, and the client read nothing for the grace period. The status would queue
+            // behind data HTTP/2 flow control holds back, so reset the stream (RST_STREAM) to free it.
+            AbortStream(context);
+            throw watcher.DropError!;
         }
         finally
         {
@@ -99,6 +107,18 @@ internal sealed partial class StackGrpcService(
                 bridge.Events.Unsubscribe(watcher);
                 return true;
             }, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Resets the call's HTTP/2 stream; a context not hosted by ASP.NET Core has none.</summary>
+    private static void AbortStream(ServerCallContext context)
+    {
+        try
+        {
+            context.GetHttpContext().Abort();
+        }
+        catch (InvalidOperationException)
+        {
         }
     }
 

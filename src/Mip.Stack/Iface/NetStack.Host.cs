@@ -43,6 +43,23 @@ public sealed partial class NetStack
         }
     }
 
+    bool IDhcpHost.IsWaitingForArp(Ipv4Address source, Ipv4Address destination)
+    {
+        if (Route(destination) is not { Kind: RouteKind.OnLink or RouteKind.Gateway } route
+            || !_arp.TryGet(route.NextHop, out var entry) || entry.Pending is not { Count: > 0 } pending)
+        {
+            return false;
+        }
+        foreach (var p in pending)
+        {
+            if (p.Source == source && p.Destination == destination)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     void IDhcpHost.SendArpProbe(Ipv4Address target) =>
         // RFC 5227 §2.1.1: sender IP all zeros so no neighbour caches the address we do not own yet.
         SendArp(ArpOperation.Request, MacAddress.Broadcast, Ipv4Address.Any, MacAddress.Zero, target);
@@ -67,7 +84,7 @@ public sealed partial class NetStack
     /// The interface gave up <paramref name="lost"/> (lease lost, expired or replaced by another address): TCP
     /// connections bound to it are dropped without a RST (<see cref="Sockets.Tcp.TcpError.AddressLost"/>), and datagrams still
     /// waiting for ARP with it as their source are discarded, so nothing leaves from an address that may already be
-    /// another host's. Listeners are bound to the port on any address and keep listening; UDP sockets follow the
+    /// another host's (echo requests among them are reported as <see cref="PingFailureReason.AddressLost"/>). Listeners are bound to the port on any address and keep listening; UDP sockets follow the
     /// interface address. A renewal that keeps the address changes nothing.
     /// </summary>
     private void DropAddressUsers(Ipv4Address lost, Instant now)
@@ -96,6 +113,8 @@ public sealed partial class NetStack
                 if (p.Source == lost)
                 {
                     Counters.Drop(DropReason.NotConfigured);
+                    // A caller waiting for this echo hears now why, instead of at its own timeout.
+                    ReportUnsentPing(p, now, PingFailureReason.AddressLost);
                     System.Buffers.ArrayPool<byte>.Shared.Return(p.Buffer);
                 }
                 else
@@ -114,11 +133,13 @@ public sealed partial class NetStack
     {
         var old = _ipv4;
         _ipv4 = config;
-        FlushArpNotOnLink(config, now);
+        // What used the lost address goes first, so its parked datagrams are reported as such (AddressLost) rather
+        // than as neighbours that went off-link, which is what losing the configuration also makes them.
         if (old is not null && config?.Address != old.Address)
         {
             DropAddressUsers(old.Address, now);
         }
+        FlushArpNotOnLink(config, now);
         _dnsServers = MergeDnsServers();
         _announcePending = config is not null && (_announcePending || (announce && config.Address != old?.Address));
         if (!SameConfig(old, config))

@@ -178,13 +178,14 @@ public sealed partial class NetStack
     }
 
     /// <summary>A datagram parked for ARP was dropped: if it was one of our echo requests, say the ping failed.</summary>
-    private void ReportUnsentPing(in PendingDatagram datagram, Instant now)
+    private void ReportUnsentPing(in PendingDatagram datagram, Instant now,
+        PingFailureReason reason = PingFailureReason.HostUnreachable)
     {
         var payload = datagram.Payload;
         if (datagram.Protocol == IpProtocol.Icmp && payload.Length >= IcmpPacket.HeaderLength && payload[0] == (byte)IcmpType.EchoRequest)
         {
             Publish(new PingFailed(now, datagram.Destination, BinaryPrimitives.ReadUInt16BigEndian(payload[4..]),
-                BinaryPrimitives.ReadUInt16BigEndian(payload[6..]), PingFailureReason.HostUnreachable));
+                BinaryPrimitives.ReadUInt16BigEndian(payload[6..]), reason));
         }
     }
 

@@ -11,4 +11,10 @@ public enum PingFailureReason : byte
     TtlExceeded = 2,
     /// <summary>A router reported another destination unreachable code.</summary>
     Unreachable = 3,
+    /// <summary>
+    /// The request was still waiting for ARP when the interface lost the address it was sent from (DHCP lease lost,
+    /// released or expired, or the address changed), so it was discarded rather than sent from an address that may
+    /// already be another host's.
+    /// </summary>
+    AddressLost = 4,
 }

@@ -4,7 +4,10 @@ using Mip.EndToEnd.Tests.Tcp;
 
 namespace Mip.EndToEnd.Tests.Grpc;
 
-/// <summary>A Node.js client (@grpc/grpc-js, protos loaded at run time) moves bytes through TcpService.Connect.</summary>
+/// <summary>
+/// A Node.js client (@grpc/grpc-js, protos loaded at run time) moves bytes through TcpService.Connect, and reports a
+/// failed connect by the ErrorInfo reason the server attached.
+/// </summary>
 public sealed class NodeClientEndToEndTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
@@ -34,5 +37,22 @@ public sealed class NodeClientEndToEndTests
             expected[i] = (byte)(i % 251);
         }
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(expected)), result.GetProperty("receivedSha256").GetString());
+    }
+
+    [Fact]
+    public void A_refused_connection_prints_CONNECTION_REFUSED_and_exits_non_zero()
+    {
+        LabNetwork.SkipUnlessRoot();
+        string root = MipServerProcess.RepositoryRoot;
+        Assert.True(Directory.Exists(Path.Combine(root, "node_modules/@grpc/grpc-js")), "run scripts/deps.sh (npm ci) first");
+        using var lab = LabNetwork.Create();
+        lab.StartDnsmasq();
+        using var server = TcpServiceEndToEndTests.StartServer(lab);
+
+        // Nothing listens on the kernel's port 9999: it answers the SYN with a RST.
+        var node = LabNetwork.Execute("node", [Path.Combine(root, "clients/node/tcp-connect.js"), $"http://127.0.0.1:{server.GrpcPort}", "192.168.2.1", "9999", "1"], Timeout);
+        Assert.Equal(1, node.ExitCode);
+        Assert.Equal("", node.Stdout);
+        Assert.StartsWith("error: UNAVAILABLE CONNECTION_REFUSED: ", node.Stderr, StringComparison.Ordinal);
     }
 }

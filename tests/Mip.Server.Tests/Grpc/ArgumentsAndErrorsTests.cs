@@ -3,6 +3,7 @@ using Grpc.Core;
 using Mip.Grpc.V1;
 using Mip.Server.Grpc;
 using Mip.Server.Grpc.Capture;
+using Mip.Stack;
 using Mip.Stack.Iface;
 using Mip.Stack.Sockets.Dns;
 using Mip.Stack.Sockets.Tcp;
@@ -30,6 +31,19 @@ public sealed class ArgumentsAndErrorsTests
         var status = ex.GetRpcStatus()!;
         Assert.Equal(5, status.GetDetail<BadRequest>().FieldViolations.Count);
         Assert.Equal("mip.v1", status.GetDetail<ErrorInfo>().Domain);
+    }
+
+    [Theory]
+    [InlineData(PingFailureReason.HostUnreachable, "HostUnreachable")]
+    [InlineData(PingFailureReason.NetworkUnreachable, "NetworkUnreachable")]
+    [InlineData(PingFailureReason.TtlExceeded, "TtlExceeded")]
+    [InlineData(PingFailureReason.Unreachable, "Unreachable")]
+    [InlineData(PingFailureReason.AddressLost, "AddressLost")]
+    public void Ping_failures_map_to_the_documented_error_names(PingFailureReason reason, string error)
+    {
+        var failed = new PingFailed(Instant.Zero, Ipv4Address.Parse("192.168.2.77"), 7, 3, reason);
+        var response = StackGrpcService.ToResponse(failed, "192.168.2.77");
+        Assert.Equal(new PingResponse { Sequence = 3, From = "192.168.2.77", Error = error }, response);
     }
 
     [Theory]

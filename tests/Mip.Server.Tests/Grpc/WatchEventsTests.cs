@@ -1,5 +1,8 @@
 using Google.Rpc;
 using Grpc.Core;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Time.Testing;
 using Mip.Grpc.V1;
 using Mip.Server.Grpc;
 using Mip.Stack.Iface;
@@ -7,7 +10,10 @@ using Mip.Stack.Wire;
 
 namespace Mip.Server.Tests.Grpc;
 
-/// <summary>StackService.WatchEvents called directly on a running stack loop: snapshot order, kind filters, slow watchers.</summary>
+/// <summary>
+/// StackService.WatchEvents called directly on a running stack loop: snapshot order, kind filters, slow watchers, and
+/// the end of a dropped watcher's call whose client stopped reading.
+/// </summary>
 public sealed class WatchEventsTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
@@ -120,6 +126,49 @@ public sealed class WatchEventsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_dropped_watcher_whose_client_never_reads_again_is_ended_after_the_grace_period_and_its_stream_reset()
+    {
+        var time = new FakeTimeProvider();
+        _server.Bridge.Events.Time = time;
+        var grace = _server.Bridge.Events.DroppedWatcherGrace;
+        var stalled = new TestResponseStream<WatchEventsResponse>(); // the gate never opens: a client gone quiet
+        var lifetime = new RecordingLifetime();
+        var http = new DefaultHttpContext();
+        http.Features.Set<IHttpRequestLifetimeFeature>(lifetime);
+        var context = new TestCallContext("peer-gone", Ct);
+        context.UserState["__HttpContext"] = http;   // where GetHttpContext finds it outside ASP.NET Core's own context
+        var call = _server.StackService().WatchEvents(new WatchEventsRequest(), stalled, context);
+        await stalled.FirstWrite.Task.WaitAsync(Timeout, Ct);
+        Assert.Equal(1, _server.Bridge.Events.WatcherCount);
+
+        // Twice the queue's capacity while the first write waits: the hub drops the watcher.
+        await OnLoopAsync((_, _) =>
+        {
+            for (int i = 0; i < EventWatcher.Capacity; i++)
+            {
+                var socket = new FakeSocket($"udp-{++_nextSocket}", "peer-x");
+                _server.Bridge.Sockets.Add(socket);
+                _server.Bridge.Sockets.Remove(socket);
+            }
+        });
+        Assert.Equal(0, _server.Bridge.Events.WatcherCount);
+
+        // Within the grace period the call still waits for its client (which could yet take the queue and the status).
+        time.Advance(grace - TimeSpan.FromMilliseconds(1));
+        Assert.False(call.IsCompleted);
+        Assert.False(lifetime.Aborted);
+
+        // Then the write is cancelled, the stream reset and the call ended with the reason.
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.WaitAsync(Timeout, Ct));
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+        Assert.Equal("WATCHER_TOO_SLOW", ex.GetRpcStatus()!.GetDetail<ErrorInfo>().Reason);
+        Assert.True(lifetime.Aborted);
+        Assert.False(stalled.Written.TryRead(out _));
+        Assert.Equal(0, _server.Bridge.Events.WatcherCount);
+    }
+
+    [Fact]
     public async Task An_unknown_kind_is_an_invalid_argument()
     {
         var ex = await Assert.ThrowsAsync<RpcException>(() => _server.StackService().WatchEvents(
@@ -146,6 +195,15 @@ public sealed class WatchEventsTests : IDisposable
         }
         while (messages[^1].EventCase != WatchEventsResponse.EventOneofCase.SnapshotComplete);
         return messages;
+    }
+
+    private sealed class RecordingLifetime : IHttpRequestLifetimeFeature
+    {
+        public CancellationToken RequestAborted { get; set; }
+
+        public bool Aborted { get; private set; }
+
+        public void Abort() => Aborted = true;
     }
 
     private sealed class FakeSocket(string id, string owner) : ServerSocket(id, owner)

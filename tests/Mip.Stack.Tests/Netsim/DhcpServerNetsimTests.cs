@@ -92,18 +92,48 @@ public sealed class DhcpServerNetsimTests
     }
 
     [Fact]
-    public void Release_on_the_client_side_frees_the_servers_lease()
+    public void Release_with_an_empty_arp_cache_reaches_the_server_after_arp_then_frees_the_lease()
     {
         using var net = Net(FaultOptions.None, 7);
         net.RunUntil(SimNet.Start + TimeSpan.FromSeconds(30), () => net.B.Dhcp!.State == DhcpClientState.Bound);
         Assert.Single(net.A.DhcpServer!.GetLeases());
-        // The server pings the new host first, so the client learns the server's MAC (RFC 826) and the unicast
-        // RELEASE goes out at once rather than waiting for ARP after the address is gone.
-        Assert.True(net.A.SendPing(net.B.Ipv4!.Address, 1, 1, 8, net.Now));
-        net.RunUntil(net.Now + TimeSpan.FromSeconds(1));
+        var leased = net.B.Ipv4!.Address;
+        // The client never had to resolve the server: its lease came by broadcast and chaddr.
+        Assert.DoesNotContain(net.B.GetArpTable(net.Now), e => e.Ip == Fixtures.IpA);
+        int sentBefore = net.DeviceB.Transmitted.Count;
+
         net.B.Dhcp!.Stop(net.Now, release: true);
+        // RFC 2131 §4.4.4: the RELEASE is unicast, so it waits for ARP; the address stays until it has left.
+        Assert.Equal(DhcpClientState.Releasing, net.B.Dhcp.State);
+        Assert.Equal(leased, net.B.Ipv4?.Address);
         net.RunUntil(net.Now + TimeSpan.FromSeconds(1));
+        Assert.Equal(DhcpClientState.Stopped, net.B.Dhcp.State);
+
+        Assert.Null(net.B.Ipv4);
+        var sent = net.DeviceB.Transmitted.Skip(sentBefore).ToList();
+        int arpRequest = sent.FindIndex(f => IsArpRequestFor(f, Fixtures.IpA, leased));
+        int release = sent.FindIndex(IsRelease);
+        Assert.True(arpRequest >= 0, "no ARP request for the server");
+        Assert.True(release > arpRequest, "the RELEASE did not follow the ARP request");
+        Assert.Equal(1, sent.Count(IsRelease));
+        Assert.True(EthernetFrame.TryCreate(sent[release], out var eth));
+        Assert.True(Ipv4Packet.TryCreate(eth.Payload, out var ip));
+        Assert.Equal((Fixtures.MacA, leased, Fixtures.IpA), (eth.Destination, ip.Source, ip.Destination));
         Assert.Empty(net.A.DhcpServer.GetLeases());
         Assert.Equal(1, net.A.DhcpServer.Counters.ReleasesReceived);
+        var lost = Assert.Single(Iface.StackHarness.DrainEvents(net.B).OfType<DhcpLeaseLost>());
+        Assert.Equal(DhcpLeaseLostReason.Released, lost.Reason);
     }
+
+    private static bool IsArpRequestFor(byte[] frame, Ipv4Address target, Ipv4Address sender) =>
+        EthernetFrame.TryCreate(frame, out var eth) && eth.EtherType == EtherType.Arp
+        && ArpPacket.TryCreate(eth.Payload, out var packet) && ArpRepr.TryParse(packet, out var arp)
+        && arp.Operation == ArpOperation.Request && arp.TargetIp == target && arp.SenderIp == sender;
+
+    private static bool IsRelease(byte[] frame) =>
+        EthernetFrame.TryCreate(frame, out var eth) && eth.EtherType == EtherType.Ipv4
+        && Ipv4Packet.TryCreate(eth.Payload, out var ip) && ip.Protocol == IpProtocol.Udp
+        && UdpPacket.TryCreate(ip.Payload, out var udp) && udp.DestinationPort == 67
+        && DhcpMessage.TryCreate(udp.Payload, out var message) && DhcpRepr.TryParse(message, out var dhcp)
+        && dhcp.MessageType == DhcpMessageType.Release;
 }

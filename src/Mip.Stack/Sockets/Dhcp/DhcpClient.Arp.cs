@@ -20,7 +20,8 @@ public sealed partial class DhcpClient
     /// </summary>
     internal void OnArpObserved(in ArpRepr arp, Instant now)
     {
-        if (arp.SenderMac == _host.Mac)
+        // While releasing, the address is being given up anyway: neither defended nor declined.
+        if (arp.SenderMac == _host.Mac || State == DhcpClientState.Releasing)
         {
             return;
         }

@@ -46,7 +46,7 @@ public sealed partial class DhcpClient : IStackComponent
 
     public DhcpClientState State { get; private set; } = DhcpClientState.Stopped;
 
-    /// <summary>The lease the interface is configured from; null unless Bound, Renewing or Rebinding.</summary>
+    /// <summary>The lease the interface is configured from; null unless Bound, Renewing, Rebinding or Releasing.</summary>
     public DhcpLease? Lease { get; private set; }
 
     public DhcpClientCounters Counters { get; } = new();
@@ -74,25 +74,37 @@ public sealed partial class DhcpClient : IStackComponent
 
     /// <summary>
     /// Stops the client. With <paramref name="release"/> and a lease, unicasts DHCPRELEASE to the server first
-    /// (RFC 2131 §4.4.6). Either way the interface is deconfigured and <see cref="DhcpLeaseLost"/> published.
+    /// (RFC 2131 §4.4.6). Either way the interface is deconfigured and <see cref="DhcpLeaseLost"/> published; when
+    /// the RELEASE has to wait for ARP to resolve the server, that happens once it has left (or ARP gave up), and
+    /// the client is <see cref="DhcpClientState.Releasing"/> meanwhile. Stopping again without a release while
+    /// releasing gives the address up at once (the RELEASE is then dropped).
     /// </summary>
     public void Stop(Instant now, bool release)
     {
-        if (State == DhcpClientState.Stopped)
+        if (State == DhcpClientState.Stopped || (State == DhcpClientState.Releasing && release))
         {
             return;
         }
-        if (Lease is { } lease)
+        if (State != DhcpClientState.Releasing && Lease is { } lease && release)
         {
-            if (release)
+            // Table 5: ciaddr = the address, option 54 MUST; §4.4.4: RELEASE is unicast to the server.
+            uint xid = NewTransactionId();
+            Send(DhcpClientMessages.Release(_identity, xid, lease.Address, lease.ServerId), lease.Address, lease.ServerId);
+            Counters.ReleasesSent++;
+            if (_host.IsWaitingForArp(lease.Address, lease.ServerId))
             {
-                // Table 5: ciaddr = the address, option 54 MUST; §4.4.4: RELEASE is unicast to the server.
-                uint xid = NewTransactionId();
-                Send(DhcpClientMessages.Release(_identity, xid, lease.Address, lease.ServerId), lease.Address, lease.ServerId);
-                Counters.ReleasesSent++;
+                // The RELEASE is parked behind ARP like any datagram; deconfiguring now would discard it with the
+                // address it is sent from. Keep the address until it leaves; ARP resolves or gives up within
+                // seconds, and the lease's expiry bounds the wait in any case.
+                _pending = null;
+                _offerPending = false;
+                _announceAt = Instant.MaxValue;
+                State = DhcpClientState.Releasing;
+                _deadline = lease.ExpiresAt;
+                return;
             }
-            LoseLease(now, release ? DhcpLeaseLostReason.Released : DhcpLeaseLostReason.Stopped);
         }
+        LoseLease(now, release || State == DhcpClientState.Releasing ? DhcpLeaseLostReason.Released : DhcpLeaseLostReason.Stopped);
         _pending = null;
         _offerPending = false;
         State = DhcpClientState.Stopped;
@@ -103,6 +115,15 @@ public sealed partial class DhcpClient : IStackComponent
     /// <summary>Runs every timer that is due at <paramref name="now"/>.</summary>
     internal void Poll(Instant now)
     {
+        if (State == DhcpClientState.Releasing)
+        {
+            // Polled after the stack's ingress, so a RELEASE that an ARP reply just sent is seen as gone.
+            if (now >= _deadline || !_host.IsWaitingForArp(Lease!.Address, Lease.ServerId))
+            {
+                Stop(now, release: false);
+            }
+            return;
+        }
         if (_announceAt <= now)
         {
             Announce(now);

@@ -32,4 +32,10 @@ public enum DhcpClientState : byte
 
     /// <summary>Not running: <see cref="DhcpClient.Stop"/> was called, or never started.</summary>
     Stopped,
+
+    /// <summary>
+    /// Stopping with a release: the unicast DHCPRELEASE waits for ARP to resolve the server (RFC 2131 §4.4.4), so the
+    /// address stays configured until it has left or ARP gave up; then <see cref="Stopped"/>.
+    /// </summary>
+    Releasing,
 }

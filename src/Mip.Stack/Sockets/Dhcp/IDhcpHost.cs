@@ -15,6 +15,12 @@ internal interface IDhcpHost
     /// </summary>
     void SendDhcp(ReadOnlySpan<byte> payload, Ipv4Address source, Ipv4Address destination);
 
+    /// <summary>
+    /// Whether a datagram from <paramref name="source"/> to <paramref name="destination"/> is still parked until ARP
+    /// resolves its next hop (false once it has been sent, or dropped because resolution failed).
+    /// </summary>
+    bool IsWaitingForArp(Ipv4Address source, Ipv4Address destination);
+
     /// <summary>Sends an ARP probe for <paramref name="target"/> with sender IP 0.0.0.0 (RFC 5227 §2.1.1).</summary>
     void SendArpProbe(Ipv4Address target);
 

@@ -324,4 +324,51 @@ public sealed class DhcpClientAcquireTests
         Assert.Equal(Instant.MaxValue, h.Client.NextDeadline);
         Assert.Null(h.Client.Lease);
     }
+
+    [Fact]
+    public void Stop_with_release_keeps_the_address_until_the_release_has_left_behind_arp()
+    {
+        var h = new DhcpClientHarness();
+        h.BindAt(S(0));
+        int configs = h.Host.Configs.Count;
+        h.Host.Unresolved.Add(ServerId);   // the server's MAC is not cached: the unicast RELEASE waits for ARP
+
+        h.Client.Stop(S(100), release: true);
+        Assert.Equal((DhcpMessageType.Release, Offered, ServerId), (h.LastSent.Type, h.LastSent.Source, h.LastSent.Destination));
+        Assert.Equal(DhcpClientState.Releasing, h.Client.State);
+        Assert.NotNull(h.Client.Lease);
+        Assert.Equal(configs, h.Host.Configs.Count);          // still configured: deconfiguring would drop the RELEASE
+        Assert.DoesNotContain(h.Host.Events, e => e is DhcpLeaseLost);
+        // A conflict claim while releasing is neither defended nor declined; a late reply is ignored.
+        h.Arp(Offered, OtherMac, S(100.2));
+        h.Deliver(h.Server.Ack(h.Host.Sent.Last(m => m.Type == DhcpMessageType.Request)), S(100.3));
+        Assert.Equal(DhcpClientState.Releasing, h.Client.State);
+        Assert.Equal(1, h.Host.Sent.Count(m => m.Type == DhcpMessageType.Release));
+        Assert.DoesNotContain(h.Host.Sent, m => m.Type == DhcpMessageType.Decline);
+        Assert.Empty(h.Host.Announcements);
+
+        h.Host.Unresolved.Remove(ServerId);    // ARP answered and the stack sent the RELEASE
+        h.Client.Poll(S(100.5));
+        Assert.Equal((null, S(100.5)), h.Host.Configs[^1]);
+        Assert.Equal(new DhcpLeaseLost(S(100.5), DhcpLeaseLostReason.Released), h.Host.Events[^1]);
+        Assert.Equal(DhcpClientState.Stopped, h.Client.State);
+        Assert.Null(h.Client.Lease);
+        Assert.Equal(Instant.MaxValue, h.Client.NextDeadline);
+    }
+
+    [Fact]
+    public void Stop_without_release_while_releasing_gives_the_address_up_at_once()
+    {
+        var h = new DhcpClientHarness();
+        h.BindAt(S(0));
+        h.Host.Unresolved.Add(ServerId);
+        h.Client.Stop(S(100), release: true);
+        h.Client.Stop(S(100), release: true);  // already releasing: nothing more is sent
+        Assert.Equal(1, h.Host.Sent.Count(m => m.Type == DhcpMessageType.Release));
+
+        h.Client.Stop(S(101), release: false);
+        Assert.Equal((null, S(101)), h.Host.Configs[^1]);
+        Assert.Equal(new DhcpLeaseLost(S(101), DhcpLeaseLostReason.Released), h.Host.Events[^1]);
+        Assert.Equal(DhcpClientState.Stopped, h.Client.State);
+    }
 }

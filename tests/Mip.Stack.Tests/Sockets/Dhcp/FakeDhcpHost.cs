@@ -18,6 +18,12 @@ internal sealed class FakeDhcpHost(Func<Instant> clock) : IDhcpHost
     public void SendDhcp(ReadOnlySpan<byte> payload, Ipv4Address source, Ipv4Address destination) =>
         Sent.Add(new SentDhcp(payload.ToArray(), source, destination, clock()));
 
+    /// <summary>Destinations ARP has not resolved: unicast datagrams sent to them wait (until removed from here).</summary>
+    public HashSet<Ipv4Address> Unresolved { get; } = [];
+
+    public bool IsWaitingForArp(Ipv4Address source, Ipv4Address destination) =>
+        Unresolved.Contains(destination) && Sent.Exists(s => s.Source == source && s.Destination == destination);
+
     public void SendArpProbe(Ipv4Address target) => Probes.Add((target, clock()));
 
     public void SendArpAnnouncement(Ipv4Address address) => Announcements.Add((address, clock()));
