@@ -76,6 +76,12 @@ internal sealed class Netsim : IDisposable
         }
     }
 
+    /// <summary>
+    /// Moves the clock on without polling, as a loop that stalls (a JIT compile, a GC pause) does: frames already on
+    /// the link fall due and are delivered late, all at once, by the next poll.
+    /// </summary>
+    public void Stall(TimeSpan by) => _clock.Advance(by);
+
     /// <summary>What the run looked like, for failure messages and test output.</summary>
     public string Describe() =>
         $"t={Now}, steps={Steps}, A->B {DeviceA.TransmitCounters}, B->A {DeviceB.TransmitCounters}, " +

@@ -120,7 +120,7 @@ public sealed partial class TcpSocket
                     Terminate(TcpError.Aborted, now);
                     return;
                 }
-                ProcessData(seg.SequenceNumber, payload, now);
+                ProcessData(seg.SequenceNumber, payload, seg.Timestamp?.TsEcr, now);
             }
         }
 
@@ -195,7 +195,7 @@ public sealed partial class TcpSocket
     /// Stores in-window data in the receive ring at its offset from RCV.NXT (bounded by the ring, RFC 9293 §3.10.7.4
     /// "trim to the window"), advances RCV.NXT over what became contiguous, and decides when to acknowledge.
     /// </summary>
-    private void ProcessData(TcpSeq seq, ReadOnlySpan<byte> payload, Instant now)
+    private void ProcessData(TcpSeq seq, ReadOnlySpan<byte> payload, uint? tsEcr, Instant now)
     {
         int offset = seq - _rcvNxt;
         if (offset < 0)
@@ -271,8 +271,24 @@ public sealed partial class TcpSocket
                 _delayedAckAt = now + _options.DelayedAckTimeout;
             }
         }
+        SampleReceiverRtt(offset == 0 && !hadHoles ? tsEcr : null, payload.Length, now);
         AutoTuneReceiveBuffer(advanced, now);
         _stack.MarkTcpActivity(this);
+    }
+
+    /// <summary>
+    /// Feeds the receiver's RTT estimate (see <see cref="ReceiverRttEstimator"/>) after in-order data advanced
+    /// RCV.NXT. <paramref name="tsEcr"/> is the segment's echo, given only when it arrived at RCV.NXT with no hole
+    /// behind it: one that fills a hole is a retransmission, whose echo may be as old as the loss. Only full-sized
+    /// segments (the MSS both ends agreed on, less the option) are timed, like Linux's rcv_mss test.
+    /// </summary>
+    private void SampleReceiverRtt(uint? tsEcr, int length, Instant now)
+    {
+        _rcvRtt.OnInOrderData(_rcvNxt, _rcvAdvEdge, now);
+        if (_tsEnabled && tsEcr is uint echo && length >= _sendMss - TimestampOptionBytes)
+        {
+            _rcvRtt.OnTimestampEcho(echo, TsNow(now));
+        }
     }
 
     /// <summary>The peer's FIN is next in sequence (RFC 9293 §3.10.7.4, eighth check).</summary>
@@ -307,18 +323,26 @@ public sealed partial class TcpSocket
     }
 
     /// <summary>
-    /// Receive-buffer auto-tuning in the manner of Linux's dynamic right-sizing: per smoothed RTT, count what arrived
+    /// Receive-buffer auto-tuning in the manner of Linux's dynamic right-sizing: per RTT, count what arrived
     /// in order; if the sender filled more than a quarter of the buffer in one RTT it may be window-limited, so grow
     /// the buffer toward four times that (two for slow start's doubling, two for the reader's lag), up to the cap.
     /// </summary>
     private void AutoTuneReceiveBuffer(int advanced, Instant now)
     {
         _drsBytes += advanced;
-        if (!_rtt.HasSample || _receiveBuffer.Capacity >= _options.MaxReceiveBufferBytes)
+        if (!(_rcvRtt.HasSample || _rtt.HasSample) || _receiveBuffer.Capacity >= _options.MaxReceiveBufferBytes)
         {
             return;
         }
-        var period = _rtt.SmoothedRtt < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : _rtt.SmoothedRtt;
+        // The receiver's estimate whenever it has one, as Linux (tcp_rcv_space_adjust uses only rcv_rtt_est): it
+        // times the loop this sizes, window offered to data arriving. SRTT times another loop (our data to the peer's
+        // ACK, delayed ACKs included), and on a connection that sends nothing it is the handshake's sample for good:
+        // one slow handshake (a cold JIT: 40-50 ms on a microsecond path) made every period that long and grew the
+        // buffer to the maximum. SRTT stands in only until the first receiver sample, at most one window of data.
+        var rtt = _rcvRtt.HasSample ? _rcvRtt.Rtt : _rtt.SmoothedRtt;
+        // Floor (as before): 1 ms, the timestamp clock's tick. Under it timestamps give only a bound, and a shorter
+        // period would count single poll batches.
+        var period = rtt < ReceiverRttEstimator.TimestampGranularity ? ReceiverRttEstimator.TimestampGranularity : rtt;
         if (now - _drsStart < period)
         {
             return;
@@ -337,4 +361,5 @@ public sealed partial class TcpSocket
 
     private long _drsBytes;
     private Instant _drsStart;
+    private readonly ReceiverRttEstimator _rcvRtt = new();
 }

@@ -212,6 +212,7 @@ public sealed partial class TcpSocket
         OutOfOrderSegments = _outOfOrderSegments,
         SmoothedRtt = _rtt.SmoothedRtt,
         RttVariance = _rtt.RttVariance,
+        ReceiverRtt = _rcvRtt.Rtt,
         Rto = _rtt.Rto,
         CongestionWindow = _cc.CongestionWindow,
         SlowStartThreshold = _cc.SlowStartThreshold,

@@ -16,6 +16,9 @@ public sealed record TcpSocketStats
     public TimeSpan SmoothedRtt { get; init; }
     public TimeSpan RttVariance { get; init; }
     public TimeSpan Rto { get; init; }
+
+    /// <summary>The receiver's RTT estimate used by receive-buffer auto-tuning (Linux's rcv_rtt); zero before a sample.</summary>
+    public TimeSpan ReceiverRtt { get; init; }
     public long CongestionWindow { get; init; }
     public long SlowStartThreshold { get; init; }
     public long SendWindow { get; init; }
