@@ -20,8 +20,9 @@ public sealed class MetricsAndToolingEndToEndTests
         using var server = new MipServerProcess(lab);
         Assert.True(server.WaitForOutput("READY, IP:", TimeSpan.FromSeconds(15)), server.Output);
         string address = server.Output.Split('\n').First(l => l.StartsWith("READY, IP:", StringComparison.Ordinal))["READY, IP:".Length..].Trim();
-        // Traffic during the scrapes: the kernel pings the stack 10 times a second.
-        var ping = lab.Start(lab.KernelNamespace, "ping", "ping", "-i", "0.1", "-c", "80", address);
+        // Traffic during the scrapes: the kernel pings the stack 10 times a second, for longer than the test can take
+        // (30 s: a loaded machine once let an 8 s ping end before Prometheus had two scrapes with traffic).
+        using var ping = lab.Start(lab.KernelNamespace, "ping", "ping", "-i", "0.1", "-c", "300", address);
 
         // One TCP connection through gRPC that ends before the scrape, so the SRTT histogram has a sample.
         using (var echo = KernelPeer.Serve(lab, "serve-echo", 7500))
@@ -95,7 +96,6 @@ public sealed class MetricsAndToolingEndToEndTests
             }
         }
         Assert.True(rate > 1, $"received frame rate {rate}/s; prometheus: {prometheus.Output}");
-        ping.Dispose();
     }
 
     [Fact]
