@@ -15,10 +15,10 @@ namespace Mip.Stack.Sockets.Tcp;
 /// stalled sender would inflate it.</para>
 /// <para>Timestamps: the peer echoes the TSval of the latest in-window segment it got from us (TS.Recent, RFC 7323
 /// §4.3), for a receiver that is our latest ACK; a data segment carrying that echo was sent after the ACK arrived,
-/// so our clock minus TSecr is an RTT sample (RFC 7323 §4.1's RTTM, run in the data direction). The first segment with a new echo gives it (later ones with the same echo
-/// left the peer later), and only full-sized ones: a small segment may have waited for the application. A lower
-/// sample is taken at once, a higher one with gain 1/8, so an application pause counts only until the next normal
-/// sample.</para>
+/// so our clock minus TSecr is an RTT sample (RFC 7323 §4.1's RTTM, run in the data direction). The first segment
+/// with a new echo gives it (later ones with the same echo left the peer later), and only full-sized ones: a small
+/// segment may have waited for the application. A lower sample is taken at once, a higher one with gain 1/8, so an
+/// application pause counts only until the next normal sample.</para>
 /// </remarks>
 internal sealed class ReceiverRttEstimator
 {
