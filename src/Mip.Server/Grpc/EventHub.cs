@@ -22,7 +22,14 @@ internal sealed class EventHub(StackClock clock)
     /// </summary>
     public TimeSpan DroppedWatcherGrace { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Time for <see cref="DroppedWatcherGrace"/> (tests use a fake).</summary>
+    /// <summary>
+    /// How long a watch ended at shutdown may still take to deliver its queue. One second: a reading client takes in
+    /// the rest in milliseconds, while one that reads nothing would otherwise hold the server's exit until Kestrel's
+    /// shutdown timeout (30 s), its write stuck behind flow control.
+    /// </summary>
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Time for <see cref="DroppedWatcherGrace"/> and <see cref="ShutdownGrace"/> (tests use a fake).</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;
 
     /// <summary>Watchers currently attached; safe to read anywhere (metrics).</summary>
@@ -107,12 +114,15 @@ internal sealed class EventHub(StackClock clock)
         }
     }
 
-    /// <summary>Ends every watch (server shutdown).</summary>
+    /// <summary>
+    /// On the loop thread: ends every watch without error (server shutdown); a call whose client does not take the rest
+    /// within <see cref="ShutdownGrace"/> has its stream reset.
+    /// </summary>
     public void CloseAll()
     {
         foreach (var watcher in _watchers)
         {
-            watcher.Close();
+            watcher.End(null, ShutdownGrace);
         }
         _watchers.Clear();
         Volatile.Write(ref _count, 0);

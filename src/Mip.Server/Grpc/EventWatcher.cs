@@ -55,7 +55,10 @@ internal sealed class EventWatcher : IDisposable
     /// <summary>The status the watcher was ended with for falling behind; null otherwise.</summary>
     public RpcException? DropError { get; private set; }
 
-    /// <summary>Cancelled the grace period after the watcher was dropped for falling behind: stop waiting for the client.</summary>
+    /// <summary>
+    /// Cancelled the grace period after the watcher was dropped for falling behind, or closed at shutdown: stop waiting
+    /// for the client.
+    /// </summary>
     public CancellationToken GiveUp => _giveUp.Token;
 
     public bool Wants(EventKind kind) => _kinds[(int)kind];
@@ -78,11 +81,24 @@ internal sealed class EventWatcher : IDisposable
         }
         DropError = GrpcErrors.Create(StatusCode.ResourceExhausted, "WATCHER_TOO_SLOW",
             $"the client fell {Capacity} events behind; watch again to get a fresh snapshot");
-        Close(DropError);
+        End(DropError, _droppedGrace);
+        return false;
+    }
+
+    /// <summary>
+    /// On the loop thread: closes the queue (with <paramref name="error"/>, or normally) and gives the call
+    /// <paramref name="grace"/> to deliver what is queued before <see cref="GiveUp"/> fires.
+    /// </summary>
+    public void End(RpcException? error, TimeSpan grace)
+    {
+        if (_giveUpTimer is not null)
+        {
+            return;
+        }
+        Close(error);
         // A timer even for a zero grace: cancelling here would run the call's cancellation callbacks on the loop thread.
         _giveUpTimer = _time.CreateTimer(static state => CancelQuietly((CancellationTokenSource)state!), _giveUp,
-            _droppedGrace, Timeout.InfiniteTimeSpan);
-        return false;
+            grace, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>On the loop thread, once the call ended (so no Offer arms the timer afterwards).</summary>

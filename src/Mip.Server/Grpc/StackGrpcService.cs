@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Http.Features;
 using Mip.Grpc.V1;
 using Mip.Server.Hosting;
 using Mip.Server.Metrics;
@@ -85,7 +86,20 @@ internal sealed partial class StackGrpcService(
         }
         var watcher = await bridge.InvokeAsync((stack, now) => bridge.Events.Subscribe(request.Kinds, stack, bridge.Sockets, now),
             context.CancellationToken).ConfigureAwait(false);
-        using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, watcher.GiveUp);
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        // The client read nothing for the grace period after the watcher was dropped or the server began to shut down.
+        // The status would queue behind data HTTP/2 flow control holds back, so reset the stream to free the call, and
+        // only then cancel the write: Kestrel resets a stream whose write is cancelled with CANCEL, and HttpContext.Abort
+        // with INTERNAL_ERROR, which gRPC clients report as Cancelled (as if they had cancelled) and Internal. The codes
+        // chosen instead map (gRPC's PROTOCOL-HTTP2.md) to what the client should hear: ENHANCE_YOUR_CALM to
+        // ResourceExhausted, the code of the WATCHER_TOO_SLOW status that could not be delivered; REFUSED_STREAM to
+        // Unavailable, a server going away. RFC 9113 §8.7 lets a client retry a refused stream as unprocessed, which
+        // is harmless for a read-only watch.
+        using var giveUp = watcher.GiveUp.Register(() =>
+        {
+            ResetStream(context, watcher.DropError is null ? RefusedStream : EnhanceYourCalm);
+            call.Cancel();
+        });
         try
         {
             await foreach (var message in watcher.Reader.ReadAllAsync(call.Token).ConfigureAwait(false))
@@ -93,12 +107,12 @@ internal sealed partial class StackGrpcService(
                 await responseStream.WriteAsync(message, call.Token).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (watcher.GiveUp.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (watcher.GiveUp.IsCancellationRequested)
         {
-            // Dropped for falling behind, and the client read nothing for the grace period. The status would queue
-            // behind data HTTP/2 flow control holds back, so reset the stream (RST_STREAM) to free it.
-            AbortStream(context);
-            throw watcher.DropError!;
+            if (watcher.DropError is { } dropped)
+            {
+                throw dropped;
+            }
         }
         finally
         {
@@ -110,15 +124,31 @@ internal sealed partial class StackGrpcService(
         }
     }
 
-    /// <summary>Resets the call's HTTP/2 stream; a context not hosted by ASP.NET Core has none.</summary>
-    private static void AbortStream(ServerCallContext context)
+    /// <summary>HTTP/2 error codes (RFC 9113 §7).</summary>
+    private const int RefusedStream = 0x7, EnhanceYourCalm = 0xb;
+
+    /// <summary>
+    /// Resets the call's HTTP/2 stream with <paramref name="errorCode"/> (aborts it where resets are not supported); a
+    /// context not hosted by ASP.NET Core has none.
+    /// </summary>
+    private static void ResetStream(ServerCallContext context, int errorCode)
     {
+        HttpContext http;
         try
         {
-            context.GetHttpContext().Abort();
+            http = context.GetHttpContext();
         }
         catch (InvalidOperationException)
         {
+            return;
+        }
+        if (http.Features.Get<IHttpResetFeature>() is { } reset)
+        {
+            reset.Reset(errorCode);
+        }
+        else
+        {
+            http.Abort();
         }
     }
 

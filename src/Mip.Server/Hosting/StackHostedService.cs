@@ -9,7 +9,9 @@ namespace Mip.Server.Hosting;
 
 /// <summary>
 /// Starts the stack loop with the host and stops it (and releases the device) with the host. Plugs in the event
-/// logger, the demo services, the gRPC bridge and the metrics publisher before the loop starts.
+/// logger, the demo services, the gRPC bridge and the metrics publisher before the loop starts. Ends the event watches
+/// as shutdown begins (<see cref="StoppingAsync"/>): the host stops Kestrel before this service, and Kestrel waits for
+/// every call in flight, so a watch still open then would hold the exit for Kestrel's whole shutdown timeout.
 /// </summary>
 internal sealed partial class StackHostedService(
     INetworkDevice device,
@@ -20,7 +22,7 @@ internal sealed partial class StackHostedService(
     StackBridge bridge,
     CountersPublisher counters,
     HttpDemoServer http,
-    ILogger<StackHostedService> logger) : IHostedService, IDisposable
+    ILogger<StackHostedService> logger) : IHostedLifecycleService, IDisposable
 {
     private StackLoop? _loop;
 
@@ -47,11 +49,15 @@ internal sealed partial class StackHostedService(
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Before any service stops: ends the watches so their calls complete while Kestrel drains.</summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         if (_loop is { } loop)
         {
-            // End the watches so their calls complete before the loop goes away; sockets close as their calls end.
             try
             {
                 await loop.InvokeAsync((_, _) =>
@@ -63,10 +69,18 @@ internal sealed partial class StackHostedService(
             catch (Exception ex) when (ex is TimeoutException or OperationCanceledException or ObjectDisposedException)
             {
             }
-            loop.Dispose();
         }
-        _loop = null;
     }
+
+    /// <summary>After Kestrel stopped (its calls ended, or were aborted at its timeout): the loop and every socket go.</summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _loop?.Dispose();
+        _loop = null;
+        return Task.CompletedTask;
+    }
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public void Dispose() => _loop?.Dispose();
 

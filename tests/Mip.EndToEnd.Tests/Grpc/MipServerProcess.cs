@@ -52,6 +52,16 @@ internal sealed class MipServerProcess : IDisposable
     public GrpcChannel Channel { get; }
     public string Output => _process.Output;
 
+    /// <summary>
+    /// Sends SIGTERM (what systemd and docker stop send) and waits for the exit; false if the server is still running
+    /// after <paramref name="timeout"/>.
+    /// </summary>
+    public bool Terminate(TimeSpan timeout)
+    {
+        LabNetwork.Execute("kill", ["-TERM", $"{_process.Id}"], TimeSpan.FromSeconds(5)).EnsureSuccess();
+        return _process.WaitForExit(timeout);
+    }
+
     public bool WaitForOutput(string text, TimeSpan timeout) => _process.WaitForOutput(text, timeout);
 
     /// <summary>Metadata carrying a bearer token.</summary>

@@ -133,11 +133,7 @@ public sealed class WatchEventsTests : IDisposable
         var grace = _server.Bridge.Events.DroppedWatcherGrace;
         var stalled = new TestResponseStream<WatchEventsResponse>(); // the gate never opens: a client gone quiet
         var lifetime = new RecordingLifetime();
-        var http = new DefaultHttpContext();
-        http.Features.Set<IHttpRequestLifetimeFeature>(lifetime);
-        var context = new TestCallContext("peer-gone", Ct);
-        context.UserState["__HttpContext"] = http;   // where GetHttpContext finds it outside ASP.NET Core's own context
-        var call = _server.StackService().WatchEvents(new WatchEventsRequest(), stalled, context);
+        var call = _server.StackService().WatchEvents(new WatchEventsRequest(), stalled, HostedContext("peer-gone", lifetime));
         await stalled.FirstWrite.Task.WaitAsync(Timeout, Ct);
         Assert.Equal(1, _server.Bridge.Events.WatcherCount);
 
@@ -156,15 +152,46 @@ public sealed class WatchEventsTests : IDisposable
         // Within the grace period the call still waits for its client (which could yet take the queue and the status).
         time.Advance(grace - TimeSpan.FromMilliseconds(1));
         Assert.False(call.IsCompleted);
-        Assert.False(lifetime.Aborted);
+        Assert.Null(lifetime.ResetCode);
 
-        // Then the write is cancelled, the stream reset and the call ended with the reason.
+        // Then the write is cancelled, the stream reset with ENHANCE_YOUR_CALM (a client reads ResourceExhausted) and
+        // the call ended with the reason.
         time.Advance(TimeSpan.FromMilliseconds(1));
         var ex = await Assert.ThrowsAsync<RpcException>(() => call.WaitAsync(Timeout, Ct));
         Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
         Assert.Equal("WATCHER_TOO_SLOW", ex.GetRpcStatus()!.GetDetail<ErrorInfo>().Reason);
-        Assert.True(lifetime.Aborted);
+        Assert.Equal(0xb, lifetime.ResetCode);
+        Assert.False(lifetime.Aborted);
         Assert.False(stalled.Written.TryRead(out _));
+        Assert.Equal(0, _server.Bridge.Events.WatcherCount);
+    }
+
+    [Fact]
+    public async Task At_shutdown_a_reading_watcher_ends_normally_and_one_that_does_not_read_is_reset_after_the_shutdown_grace()
+    {
+        var time = new FakeTimeProvider();
+        _server.Bridge.Events.Time = time;
+        var grace = _server.Bridge.Events.ShutdownGrace;
+        var stalled = new TestResponseStream<WatchEventsResponse>(); // the gate never opens
+        var lifetime = new RecordingLifetime();
+        var service = _server.StackService();
+        var stalledCall = service.WatchEvents(new WatchEventsRequest(), stalled, HostedContext("peer-stalled", lifetime));
+        var reader = TestResponseStream<WatchEventsResponse>.Open();
+        var readerLifetime = new RecordingLifetime();
+        var readerCall = service.WatchEvents(new WatchEventsRequest(), reader, HostedContext("peer-reading", readerLifetime));
+        await stalled.FirstWrite.Task.WaitAsync(Timeout, Ct);
+        await ReadSnapshotAsync(reader);
+
+        await OnLoopAsync((_, _) => _server.Bridge.Events.CloseAll());
+        await readerCall.WaitAsync(Timeout, Ct);
+        time.Advance(grace - TimeSpan.FromMilliseconds(1));
+        Assert.False(stalledCall.IsCompleted);
+
+        // The stream is reset with REFUSED_STREAM (a client reads Unavailable), the write cancelled, the call ended.
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await stalledCall.WaitAsync(Timeout, Ct);
+        Assert.Equal(0x7, lifetime.ResetCode);
+        Assert.Null(readerLifetime.ResetCode);
         Assert.Equal(0, _server.Bridge.Events.WatcherCount);
     }
 
@@ -197,13 +224,29 @@ public sealed class WatchEventsTests : IDisposable
         return messages;
     }
 
-    private sealed class RecordingLifetime : IHttpRequestLifetimeFeature
+    /// <summary>A call context with an HttpContext whose abort and reset <paramref name="lifetime"/> records.</summary>
+    private TestCallContext HostedContext(string peer, RecordingLifetime lifetime)
+    {
+        var http = new DefaultHttpContext();
+        http.Features.Set<IHttpRequestLifetimeFeature>(lifetime);
+        http.Features.Set<IHttpResetFeature>(lifetime);
+        var context = new TestCallContext(peer, Ct);
+        context.UserState["__HttpContext"] = http;   // where GetHttpContext finds it outside ASP.NET Core's own context
+        return context;
+    }
+
+    /// <summary>Records an abort (Kestrel: RST_STREAM INTERNAL_ERROR) or a reset with a chosen HTTP/2 error code.</summary>
+    private sealed class RecordingLifetime : IHttpRequestLifetimeFeature, IHttpResetFeature
     {
         public CancellationToken RequestAborted { get; set; }
 
         public bool Aborted { get; private set; }
 
+        public int? ResetCode { get; private set; }
+
         public void Abort() => Aborted = true;
+
+        public void Reset(int errorCode) => ResetCode = errorCode;
     }
 
     private sealed class FakeSocket(string id, string owner) : ServerSocket(id, owner)
