@@ -146,6 +146,47 @@ public sealed class SocketsEndToEndTests
     }
 
     [Fact]
+    public async Task At_SIGTERM_calls_holding_sockets_or_a_capture_end_at_once_and_say_why()
+    {
+        LabNetwork.SkipUnlessRoot();
+        using var lab = LabNetwork.Create();
+        using var echo = KernelPeer.Serve(lab, "serve-echo", 7700);
+        using var server = new MipServerProcess(lab, null, "--ip", "192.168.2.7/24");
+        Assert.True(server.WaitForOutput("READY, IP:", Timeout), server.Output);
+        using var client = new MipClient($"http://127.0.0.1:{server.GrpcPort}");
+        await using var udp = await client.OpenUdpAsync(cancellationToken: Ct);
+        await using var tcp = await client.ConnectAsync("192.168.2.1", 7700, cancellationToken: Ct);
+        await using var listener = await client.ListenAsync(8080, cancellationToken: Ct);
+        using var capture = client.Capture.Capture(new CaptureRequest(), cancellationToken: Ct);
+        Assert.True(await capture.ResponseStream.MoveNext(Ct)); // the pcapng header: the capture runs
+
+        // Reads in flight, as an application has them (a read issued only after the server process is gone finds
+        // the HTTP/2 connection closed under a call whose request side was still open, whatever the status said).
+        var tcpRead = tcp.ReadAsync(new byte[1], Ct).AsTask();
+        var udpRead = udp.ReceiveFromAsync(Ct).AsTask();
+        var accept = listener.AcceptAsync(Ct);
+
+        // Kestrel waits for every call in flight before the host stops; calls that wait for socket data used to hold
+        // the exit for its whole shutdown timeout (30 s).
+        var clock = Stopwatch.StartNew();
+        Assert.True(server.Terminate(TimeSpan.FromSeconds(10)), server.Output);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"exit took {clock.Elapsed}");
+
+        foreach (var (what, read) in (ValueTuple<string, Task>[])[("tcp", tcpRead), ("udp", udpRead), ("listener", accept)])
+        {
+            var ex = await Assert.ThrowsAsync<MipSocketException>(() => read);
+            Assert.True(ex.Reason == "SOCKET_CLOSED", $"{what}: {ex}");
+            Assert.Contains("the server is shutting down", ex.Message, StringComparison.Ordinal);
+        }
+        // The capture ends normally: what a pipe into tshark needs.
+        while (await capture.ResponseStream.MoveNext(Ct))
+        {
+        }
+        Assert.True(echo.WaitForExit(Timeout), echo.Output);
+        Assert.Contains("Connection reset", echo.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_killed_client_frees_its_socket_within_a_second_and_CloseSocket_ends_a_call()
     {
         LabNetwork.SkipUnlessRoot();

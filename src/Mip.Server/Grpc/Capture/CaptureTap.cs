@@ -50,6 +50,15 @@ internal sealed class CaptureTap : INetworkDevice
         }
     }
 
+    /// <summary>Ends every session's frame queue (server shutdown): each capture call delivers what it holds and ends OK.</summary>
+    public void CompleteAll()
+    {
+        foreach (var session in _sessions)
+        {
+            session.Complete();
+        }
+    }
+
     public int Receive(FrameHandler handler, int maxFrames)
     {
         if (_sessions.Length == 0)
