@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Mip.Grpc.V1;
 using Mip.Stack;
 using Mip.Stack.Iface;
@@ -115,14 +116,17 @@ internal sealed class EventHub(StackClock clock)
     }
 
     /// <summary>
-    /// On the loop thread: ends every watch without error (server shutdown); a call whose client does not take the rest
-    /// within <see cref="ShutdownGrace"/> has its stream reset.
+    /// On the loop thread (server shutdown): ends every watch with Unavailable / SERVER_SHUTTING_DOWN after what it has
+    /// queued, the status gRPC clients retry on (ending OK would read as "no more events, ever"); a call whose client
+    /// does not take the rest within <see cref="ShutdownGrace"/> has its stream reset.
     /// </summary>
     public void CloseAll()
     {
+        var stopping = GrpcErrors.Create(StatusCode.Unavailable, "SERVER_SHUTTING_DOWN",
+            "the server is shutting down; watch again once it is back (the first messages are a fresh snapshot)");
         foreach (var watcher in _watchers)
         {
-            watcher.End(null, ShutdownGrace);
+            watcher.End(stopping, ShutdownGrace);
         }
         _watchers.Clear();
         Volatile.Write(ref _count, 0);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Google.Rpc;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Mip.EndToEnd.Tests.Lab;
@@ -93,7 +94,7 @@ public sealed class WatchEventsEndToEndTests
     }
 
     [Fact]
-    public async Task At_SIGTERM_a_reading_watcher_ends_normally_and_one_that_never_reads_does_not_hold_the_exit()
+    public async Task At_SIGTERM_a_reading_watcher_ends_unavailable_and_one_that_never_reads_does_not_hold_the_exit()
     {
         LabNetwork.SkipUnlessRoot();
         using var lab = LabNetwork.Create();
@@ -120,7 +121,11 @@ public sealed class WatchEventsEndToEndTests
         var clock = Stopwatch.StartNew();
         Assert.True(server.Terminate(TimeSpan.FromSeconds(10)), server.Output);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"exit took {clock.Elapsed}");
-        Assert.True(await reader.Completion.WaitAsync(Timeout, Ct), "the reading watcher's call ended with an error");
+        // The reading watch ended with the status clients retry on.
+        var stopping = await reader.Completion.WaitAsync(Timeout, Ct);
+        Assert.NotNull(stopping);
+        Assert.Equal(StatusCode.Unavailable, stopping.StatusCode);
+        Assert.Equal("SERVER_SHUTTING_DOWN", stopping.GetRpcStatus()!.GetDetail<ErrorInfo>().Reason);
         // The stalled client's stream was reset with REFUSED_STREAM before the connection closed: a server going away.
         var ex = await Assert.ThrowsAsync<RpcException>(async () =>
         {
@@ -203,8 +208,8 @@ public sealed class WatchEventsEndToEndTests
             }
         }
 
-        /// <summary>True when the call ended with status OK.</summary>
-        public Task<bool> Completion { get; private set; } = Task.FromResult(false);
+        /// <summary>How the call ended: null for status OK, else its error.</summary>
+        public Task<RpcException?> Completion { get; private set; } = Task.FromResult<RpcException?>(null);
 
         public static async Task<EventReader> StartAsync(StackService.StackServiceClient client)
         {
@@ -215,7 +220,7 @@ public sealed class WatchEventsEndToEndTests
                 Assert.True(await call.ResponseStream.MoveNext(Ct));
             }
             while (call.ResponseStream.Current.EventCase != WatchEventsResponse.EventOneofCase.SnapshotComplete);
-            reader.Completion = Task.Run(async () =>
+            reader.Completion = Task.Run<RpcException?>(async () =>
             {
                 using (call)
                 {
@@ -228,11 +233,11 @@ public sealed class WatchEventsEndToEndTests
                                 reader._live.Add(call.ResponseStream.Current);
                             }
                         }
-                        return true;
+                        return null;
                     }
-                    catch (RpcException)
+                    catch (RpcException ex)
                     {
-                        return false;
+                        return ex;
                     }
                 }
             }, Ct);

@@ -183,7 +183,10 @@ public sealed class WatchEventsTests : IDisposable
         await ReadSnapshotAsync(reader);
 
         await OnLoopAsync((_, _) => _server.Bridge.Events.CloseAll());
-        await readerCall.WaitAsync(Timeout, Ct);
+        // The reading watch ends at once with the status clients retry on.
+        var stopping = await Assert.ThrowsAsync<RpcException>(() => readerCall.WaitAsync(Timeout, Ct));
+        Assert.Equal(StatusCode.Unavailable, stopping.StatusCode);
+        Assert.Equal("SERVER_SHUTTING_DOWN", stopping.GetRpcStatus()!.GetDetail<ErrorInfo>().Reason);
         time.Advance(grace - TimeSpan.FromMilliseconds(1));
         Assert.False(stalledCall.IsCompleted);
 
