@@ -51,6 +51,9 @@ internal static class Cli
     public static MipClient Connect(ParseResult parse) =>
         new(parse.GetValue(Server)!, new MipClientOptions { Token = parse.GetValue(Token) });
 
+    /// <summary>The reason the server gives calls it ends because it is stopping (the server went away, exit 3).</summary>
+    private const string ServerShuttingDown = "SERVER_SHUTTING_DOWN";
+
     /// <summary>Runs a command body, turning failures into a message on stderr and a meaningful exit code.</summary>
     public static async Task<int> RunAsync(Func<Task<int>> body)
     {
@@ -62,6 +65,14 @@ internal static class Cli
         {
             // Ctrl-C or SIGTERM cancelled the call (`mipctl events`, `capture`, `listen --keep`): a normal way to stop.
             return ExitCodes.Ok;
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && ex.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason == ServerShuttingDown)
+        {
+            return Fail(ex.Status.Detail, ExitCodes.ServerUnavailable);
+        }
+        catch (MipSocketException ex) when (ex.Reason == ServerShuttingDown)
+        {
+            return Fail(ex.Message, ExitCodes.ServerUnavailable);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && ex.GetRpcStatus()?.GetDetail<ErrorInfo>() is null)
         {

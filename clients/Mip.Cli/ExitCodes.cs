@@ -8,7 +8,7 @@ internal static class ExitCodes
     public const int Error = 1;
     /// <summary>Bad command line or argument (the server said InvalidArgument too).</summary>
     public const int Usage = 2;
-    /// <summary>The server could not be reached.</summary>
+    /// <summary>The server could not be reached, or went away (it is shutting down).</summary>
     public const int ServerUnavailable = 3;
     /// <summary>Missing or wrong token.</summary>
     public const int Unauthenticated = 4;

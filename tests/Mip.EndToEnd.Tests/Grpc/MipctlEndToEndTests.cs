@@ -147,6 +147,12 @@ public sealed class MipctlEndToEndTests(ITestOutputHelper log)
         Assert.Equal(["SOCKET_EVENT_KIND_OPENED", "SOCKET_EVENT_KIND_CLOSED"],
             jsonLines.Where(e => !e.GetProperty("snapshot").GetBoolean()).Select(e => e.GetProperty("socket").GetProperty("kind").GetString()));
         log.WriteLine(events.Output);
+
+        // The server stops: a follower learns why and exits 3 (the server went away), not as if the network failed.
+        Assert.True(server.Terminate(TimeSpan.FromSeconds(10)), server.Output);
+        Assert.True(events.WaitForExit(Timeout), events.Output);
+        Assert.True(events.ExitCode == 3, $"exit {events.ExitCode}: {events.Output}");
+        Assert.Contains("the server is shutting down", events.Output, StringComparison.Ordinal);
     }
 
     [Fact]
