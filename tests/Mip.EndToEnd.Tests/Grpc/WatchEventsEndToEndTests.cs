@@ -38,10 +38,8 @@ public sealed class WatchEventsEndToEndTests
         using var http = new HttpClient();
         var udp = new UdpService.UdpServiceClient(server.Channel);
         var reader = await EventReader.StartAsync(new StackService.StackServiceClient(server.Channel));
-        // The stalled client is another process as far as the server knows: its own channel, its own connection.
-        using var stalledChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{server.GrpcPort}");
-        using var stalled = new StackService.StackServiceClient(stalledChannel).WatchEvents(new WatchEventsRequest(), cancellationToken: Ct);
-        await stalled.ResponseHeadersAsync; // the call is up; its messages are never read until the end
+        using var stalledWatch = await StalledWatch.StartAsync(server);
+        var stalled = stalledWatch.Call;
         await WaitForAsync(http, server, Watchers, 2);
         Assert.Equal(2, await ScrapeAsync(http, server, ActiveGrpcCalls));
 
@@ -103,9 +101,8 @@ public sealed class WatchEventsEndToEndTests
         using var http = new HttpClient();
         var udp = new UdpService.UdpServiceClient(server.Channel);
         var reader = await EventReader.StartAsync(new StackService.StackServiceClient(server.Channel));
-        using var stalledChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{server.GrpcPort}");
-        using var stalled = new StackService.StackServiceClient(stalledChannel).WatchEvents(new WatchEventsRequest(), cancellationToken: Ct);
-        await stalled.ResponseHeadersAsync;
+        using var stalledWatch = await StalledWatch.StartAsync(server);
+        var stalled = stalledWatch.Call;
         await WaitForAsync(http, server, Watchers, 2);
 
         // Enough for the stalled call's write to wait on flow control, half a queue short of dropping it.
@@ -135,6 +132,33 @@ public sealed class WatchEventsEndToEndTests
         });
         Assert.True(StatusCode.Unavailable == ex.StatusCode, ex.ToString());
         Assert.Contains("REFUSED_STREAM", ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A watch whose messages are never read (until a test decides to), from another process as far as the server
+    /// knows: its own channel, so its own HTTP/2 connection and flow-control windows.
+    /// </summary>
+    private sealed class StalledWatch : IDisposable
+    {
+        private readonly GrpcChannel _channel;
+
+        private StalledWatch(GrpcChannel channel, AsyncServerStreamingCall<WatchEventsResponse> call) => (_channel, Call) = (channel, call);
+
+        public AsyncServerStreamingCall<WatchEventsResponse> Call { get; }
+
+        public static async Task<StalledWatch> StartAsync(MipServerProcess server)
+        {
+            var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{server.GrpcPort}");
+            var call = new StackService.StackServiceClient(channel).WatchEvents(new WatchEventsRequest(), cancellationToken: Ct);
+            await call.ResponseHeadersAsync; // the call is up
+            return new StalledWatch(channel, call);
+        }
+
+        public void Dispose()
+        {
+            Call.Dispose();
+            _channel.Dispose();
+        }
     }
 
     private const string Watchers = "mip_grpc_event_watchers";
